@@ -1,0 +1,28 @@
+"""Opaque keyset cursors: (created_at, id) of the last item, base64url JSON.
+
+Keyset pagination stays fast at any depth and never skips or repeats an item when rows are
+inserted while a client pages."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from uuid import UUID
+
+from nova_bridge.errors import ValidationFailed
+
+
+def encode_cursor(created_at: datetime, item_id: UUID) -> str:
+    raw = json.dumps([created_at.isoformat(), str(item_id)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, item_id = json.loads(raw)
+        return datetime.fromisoformat(created_at), UUID(item_id)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise ValidationFailed("The cursor is not one this API issued.",
+                               errors=[{"field": "query.cursor", "message": "invalid cursor"}]) from None

@@ -42,7 +42,8 @@ def create_database(base_url: str, dbname: str, template: str | None = None, *, 
         if not exists:
             query = psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(dbname))
             if template:
-                query += psycopg.sql.SQL(" TEMPLATE {}").format(psycopg.sql.Identifier(template))
+                # FILE_COPY clones a small template much faster than the default WAL_LOG strategy.
+                query += psycopg.sql.SQL(" TEMPLATE {} STRATEGY FILE_COPY").format(psycopg.sql.Identifier(template))
             conn.execute(query)
     return database_url(base_url, dbname)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from devserver import gateway, pg
@@ -25,6 +26,12 @@ TEMPLATE_DB = "nova_test_template"
 @pytest.fixture(scope="session")
 def pg_server_url(tmp_path_factory) -> str:
     url, server = pg.server_url(tmp_path_factory.mktemp("pg") / "data", os.environ.get("NOVA_TEST_DATABASE_URL"))
+    if server is not None:  # a throwaway server: durability buys nothing here, speed does
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET fsync = off")
+            conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+            conn.execute("ALTER SYSTEM SET full_page_writes = off")
+            conn.execute("SELECT pg_reload_conf()")
     yield url
     if server is not None:
         server.cleanup()

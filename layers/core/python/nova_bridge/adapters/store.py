@@ -39,6 +39,9 @@ class PgTx:
     def ensure_tenant(self, tenant_id: str) -> None:
         self.conn.execute("INSERT INTO tenants (id) VALUES (%s) ON CONFLICT DO NOTHING", (tenant_id,))
 
+    def status_queries(self) -> "PgStatusQueries":
+        return PgStatusQueries(self.conn)
+
     # --- monitors ----------------------------------------------------------------------------
     def insert_monitor(self, values: dict[str, Any]) -> dict[str, Any]:
         values = _adapt(values)
@@ -92,6 +95,27 @@ class PgTx:
                  + " ORDER BY created_at DESC, id DESC LIMIT %(limit)s")
         return self.conn.execute(query, params).fetchall()
 
+    # --- alerts ------------------------------------------------------------------------------
+    def get_alert(self, tenant_id: str, alert_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+        lock = " FOR UPDATE" if for_update else ""
+        return self.conn.execute("SELECT * FROM alerts WHERE tenant_id = %s AND id = %s" + lock,
+                                 (tenant_id, alert_id)).fetchone()
+
+    def list_alerts(self, tenant_id: str, filters: dict[str, Any], after: tuple | None, limit: int) -> list[dict]:
+        where = ["tenant_id = %(tenant)s"]
+        params: dict[str, Any] = {"tenant": tenant_id, "limit": limit}
+        for key, clause in (("status", "status = %(status)s"), ("monitor_id", "monitor_id = %(monitor_id)s"),
+                            ("service_id", "goalert_service_id = %(service_id)s"),
+                            ("since", "created_at >= %(since)s"), ("until", "created_at < %(until)s")):
+            if key in filters:
+                where.append(clause)
+                params[key] = filters[key]
+        if after is not None:
+            where.append("(created_at, id) < (%(after_ts)s, %(after_id)s)")
+            params["after_ts"], params["after_id"] = after
+        return self.conn.execute("SELECT * FROM alerts WHERE " + " AND ".join(where)
+                                 + " ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params).fetchall()
+
     # --- audit and outbox --------------------------------------------------------------------
     def audit(self, tenant_id: str, actor: str, action: str, entity_type: str, entity_id: str,
               before: dict | None, after: dict | None) -> None:
@@ -115,6 +139,61 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
+class PgStatusQueries:
+    """Reads and writes behind status pages and the dashboard."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def tenant_exists(self, tenant_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM tenants WHERE id = %s", (tenant_id,)).fetchone() is not None
+
+    def components(self, tenant_id: str) -> list[dict]:
+        return self.conn.execute(
+            "SELECT id, name, status, paused, status_changed_at, updated_at FROM monitors"
+            " WHERE tenant_id = %s AND deleted_at IS NULL ORDER BY lower(name), id", (tenant_id,)).fetchall()
+
+    def incidents(self, tenant_id: str, resolved_since: Any) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT * FROM incidents WHERE tenant_id = %s AND (resolved_at IS NULL OR resolved_at >= %s)"
+            " ORDER BY created_at DESC LIMIT 50", (tenant_id, resolved_since)).fetchall()
+        if rows:
+            updates = self.conn.execute(
+                "SELECT * FROM incident_updates WHERE incident_id = ANY(%s) ORDER BY created_at DESC",
+                ([r["id"] for r in rows],)).fetchall()
+            for row in rows:
+                row["updates"] = [u for u in updates if u["incident_id"] == row["id"]]
+        return rows
+
+    def insert_incident(self, tenant_id: str, values: dict[str, Any], body: str, actor: str) -> dict:
+        row = self.conn.execute(
+            "INSERT INTO incidents (tenant_id, title, status, impact, monitor_ids, created_by)"
+            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING *",
+            (tenant_id, values["name"], values["status"], values["impact"], values["monitor_ids"], actor)).fetchone()
+        update = self.conn.execute(
+            "INSERT INTO incident_updates (incident_id, status, body, created_by) VALUES (%s, %s, %s, %s) RETURNING *",
+            (row["id"], values["status"], body, actor)).fetchone()
+        row["updates"] = [update]
+        return row
+
+    def existing_monitor_ids(self, tenant_id: str, ids: list[UUID]) -> set[UUID]:
+        rows = self.conn.execute("SELECT id FROM monitors WHERE tenant_id = %s AND id = ANY(%s) AND deleted_at IS NULL",
+                                 (tenant_id, ids)).fetchall()
+        return {r["id"] for r in rows}
+
+    def dashboard_counts(self, tenant_id: str) -> dict[str, Any]:
+        counts = self.conn.execute(
+            "SELECT CASE WHEN paused THEN 'paused' ELSE status END AS s, count(*) AS n FROM monitors"
+            " WHERE tenant_id = %s AND deleted_at IS NULL GROUP BY 1", (tenant_id,)).fetchall()
+        other = self.conn.execute(
+            "SELECT (SELECT count(*) FROM alerts WHERE tenant_id = %(t)s AND status <> 'resolved') AS open_alerts,"
+            " (SELECT count(*) FROM incidents WHERE tenant_id = %(t)s AND resolved_at IS NULL) AS open_incidents,"
+            " (SELECT count(*) FROM monitors WHERE tenant_id = %(t)s AND deleted_at IS NULL"
+            "  AND (kuma_sync_state = 'failed' OR goalert_sync_state = 'failed')) AS sync_failures",
+            {"t": tenant_id}).fetchone()
+        return {"monitors": {r["s"]: r["n"] for r in counts}, **other}
+
+
 class PgUnitOfWork:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -123,3 +202,26 @@ class PgUnitOfWork:
     def transaction(self) -> Iterator[PgTx]:
         with self.db.transaction() as conn:
             yield PgTx(conn)
+
+    @contextmanager
+    def status(self) -> Iterator[PgStatusQueries]:
+        with self.db.transaction() as conn:
+            yield PgStatusQueries(conn)
+
+    def queue_stats(self) -> dict[str, Any]:
+        with self.db.transaction() as conn:
+            return conn.execute(
+                "SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS outbox_pending,"
+                " (SELECT extract(epoch FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL)"
+                "   AS oldest_pending_seconds,"
+                " (SELECT count(*) FROM integration_events WHERE status = 'failed') AS failed_events,"
+                " (SELECT count(*) FROM monitors WHERE kuma_sync_state = 'pending' OR goalert_sync_state = 'pending')"
+                "   AS monitors_pending_sync,"
+                " (SELECT count(*) FROM monitors WHERE kuma_sync_state = 'failed' OR goalert_sync_state = 'failed')"
+                "   AS monitors_failed_sync").fetchone()
+
+    def ping(self) -> dict[str, Any]:
+        with self.db.transaction() as conn:
+            version = conn.execute("SHOW server_version").fetchone()["server_version"]
+        return {"version": version}
+

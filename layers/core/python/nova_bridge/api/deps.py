@@ -5,9 +5,11 @@ Handlers receive them as an argument, so tests pass their own (a test database, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from nova_bridge.adapters.db import Database, default_database
 from nova_bridge.adapters.store import PgUnitOfWork
+from nova_bridge.errors import IntegrationNotConfigured
 from nova_bridge.settings import Settings, get_settings
 
 
@@ -15,10 +17,38 @@ from nova_bridge.settings import Settings, get_settings
 class ApiDeps:
     settings: Settings
     db: Database
+    publisher: Any = None  # EventBridgePublisher, created on first use
     uow: PgUnitOfWork = field(init=False)
 
     def __post_init__(self) -> None:
         self.uow = PgUnitOfWork(self.db)
+        if self.publisher is None:
+            from nova_bridge.adapters.eventbus import EventBridgePublisher
+
+            self.publisher = EventBridgePublisher(self.settings.event_bus_name)
+
+    def require(self, integration: str) -> None:
+        """Raise a 503 problem naming the integration when it has no configuration."""
+        configured = {"goalert": self.settings.goalert_configured, "uptime_kuma": self.settings.kuma_configured,
+                      "nova_comms": self.settings.comms_configured}[integration]
+        if not configured:
+            raise IntegrationNotConfigured(integration)
+
+    def publish(self, events: list) -> None:
+        """Put events on the bus; when the bus refuses, park them in the outbox for the relay."""
+        from nova_bridge.adapters.outbox import store_events
+        from nova_bridge.errors import BackendError
+
+        try:
+            rejected = self.publisher.publish(events)
+        except BackendError:
+            rejected = events
+        if rejected:
+            store_events(self.db, list(rejected))
+
+    def backend_probes(self) -> dict:
+        """Health probes of the backends; None marks one that is not configured."""
+        return {"uptime_kuma": None, "goalert": None, "nova_comms": None}
 
 
 def default_deps() -> ApiDeps:

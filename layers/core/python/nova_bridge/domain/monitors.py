@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from nova_bridge.domain.auth import Caller
-from nova_bridge.domain.pagination import decode_cursor, encode_cursor
+from nova_bridge.domain.pagination import decode_cursor, page_of
 from nova_bridge.errors import NotFound
 from nova_bridge.events import make_event
 from nova_bridge.schemas.monitors import Monitor, MonitorCreate, MonitorFields, MonitorListQuery, MonitorPage
@@ -157,7 +157,5 @@ def list_monitors(uow: UnitOfWork, caller: Caller, query: MonitorListQuery) -> M
     filters = query.model_dump(exclude={"limit", "cursor"}, exclude_none=True)
     with uow.transaction() as tx:
         rows = tx.list_monitors(caller.tenant_id, filters, after, query.limit + 1)
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None
-    return MonitorPage(items=[to_api(r) for r in rows], next_cursor=cursor)
+    items, cursor = page_of(rows, query.limit, to_api)
+    return MonitorPage(items=items, next_cursor=cursor)

@@ -26,3 +26,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     except (ValueError, TypeError, UnicodeDecodeError):
         raise ValidationFailed("The cursor is not one this API issued.",
                                errors=[{"field": "query.cursor", "message": "invalid cursor"}]) from None
+
+
+def page_of(rows: list[dict], limit: int, convert) -> tuple[list, str | None]:
+    """Items and next cursor from a query that fetched limit + 1 rows (the extra says "more")."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [convert(r) for r in rows], (encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None)

@@ -66,6 +66,22 @@ class PgTx:
             raise LookupError(f"monitor {monitor_id} vanished inside its transaction")
         return row
 
+    def get_monitor_for_sync(self, monitor_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+        """Workers: the monitor whatever its tenant, tombstoned ones included (they still need a sync)."""
+        lock = " FOR UPDATE" if for_update else ""
+        return self.conn.execute("SELECT * FROM monitors WHERE id = %s" + lock, (monitor_id,)).fetchone()
+
+    def set_sync_state(self, monitor_id: UUID, values: dict[str, Any]) -> dict[str, Any] | None:
+        """Workers: record backend ids and sync state without bumping the monitor's version."""
+        values = _adapt(values)
+        assignments = sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values)
+        query = sql.SQL("UPDATE monitors SET {} WHERE id = %(_id)s RETURNING *").format(assignments)
+        return self.conn.execute(query, {**values, "_id": monitor_id}).fetchone()
+
+    def purge_monitor(self, monitor_id: UUID) -> None:
+        self.conn.execute("DELETE FROM monitors WHERE id = %s AND deleted_at IS NOT NULL", (monitor_id,))
+
     def list_monitors(self, tenant_id: str, filters: dict[str, Any], after: tuple | None, limit: int) -> list[dict]:
         where = ["tenant_id = %(tenant)s", "deleted_at IS NULL"]
         params: dict[str, Any] = {"tenant": tenant_id, "limit": limit}

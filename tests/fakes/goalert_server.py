@@ -26,7 +26,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,8 +37,8 @@ from graphql import (GraphQLError, GraphQLSchema, build_schema, execute, get_ope
                      validate)
 from graphql.execution.values import get_variable_values
 
-from tests.fakes.goalert_store import (DEST_ARG, OPEN_STATUSES, PUBLIC_CONFIG, Actor, FakeGoAlertError,
-                                       SentWebhook, Store, fmt_ts, parse_ts, zone)
+from tests.fakes.goalert_store import (OPEN_STATUSES, PUBLIC_CONFIG, Actor, FakeGoAlertError, SentWebhook,
+                                       Store, auto_dedup, fmt_ts, parse_ts, zone)
 
 SCHEMA_PATH = Path("/work/shared/contracts/goalert/schema-v0.34.1.graphql")
 if not SCHEMA_PATH.exists():  # the contracts sit beside the repository
@@ -356,9 +356,7 @@ class FakeGoAlert:
             raise FakeGoAlertError("invalid value for 'summary': must not be empty")
         if fields["action"] != "close":
             return self.store.trigger(key["serviceID"], summary, details, dedup or None, "Generic API")
-        import hashlib
-
-        match = dedup or "auto:" + hashlib.sha256(f"{summary}\n{details}".encode()).hexdigest()
+        match = dedup or auto_dedup(summary, details)
         alert = self.store.open_alert(key["serviceID"], match)
         if alert is not None:
             self.store.set_status(alert, "StatusClosed", f"{key['name']} (Generic API)")
@@ -450,10 +448,6 @@ class _Resolvers:
     @staticmethod
     def _policy(policy: dict[str, Any]) -> dict[str, Any]:
         return dict(policy, steps=[dict(s, stepNumber=i) for i, s in enumerate(policy["steps"])])
-
-    @staticmethod
-    def _alert(alert: dict[str, Any]) -> dict[str, Any]:
-        return alert
 
     @staticmethod
     def _page(items: list[Any], first: int | None, after: str | None) -> dict[str, Any]:
@@ -792,9 +786,7 @@ class _Resolvers:
         if not dedup:
             if not input.get("summary"):
                 raise FakeGoAlertError("invalid value for 'dedup': dedup or summary is required")
-            import hashlib
-
-            dedup = "auto:" + hashlib.sha256(f"{input['summary']}\n{input.get('details') or ''}".encode()).hexdigest()
+            dedup = auto_dedup(input["summary"], input.get("details") or "")
         alert = self.store.open_alert(input["serviceID"], dedup)
         if alert is not None:
             self.store.set_status(alert, "StatusClosed", actor.name)
@@ -898,8 +890,4 @@ def _fault_response(fault: Fault) -> Response:
     return _json(200, {"errors": [{"message": fault.message}], "data": None})
 
 
-def future(days: int = 30) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(days=days)
-
-
-__all__ = ["FakeGoAlert", "contract_schema", "future", "DEST_ARG"]
+__all__ = ["FakeGoAlert", "contract_schema"]

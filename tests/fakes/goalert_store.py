@@ -314,7 +314,7 @@ class Store:
         service = self.require(self.services, service_id, "service")
         if not summary.strip():
             raise FakeGoAlertError("invalid value for 'summary': must not be empty")
-        key = dedup or "auto:" + hashlib.sha256(f"{summary}\n{details}".encode()).hexdigest()
+        key = dedup or auto_dedup(summary, details)
         existing = self.open_alert(service_id, key)
         if existing:
             return existing, False
@@ -373,6 +373,11 @@ class Store:
             self.outbox.append(SentWebhook(url, {"AppName": APP_NAME, "Type": "AlertStatus",
                                                  "AlertID": alert["alertID"],
                                                  "LogEntry": alert["log"][-1]["message"]}))
+
+
+def auto_dedup(summary: str, details: str) -> str:
+    """GoAlert's dedup when none is sent: a hash of summary and details."""
+    return "auto:" + hashlib.sha256(f"{summary}\n{details}".encode()).hexdigest()
 
 
 def _rule_active(rule: dict[str, Any], local: datetime) -> bool:

@@ -16,8 +16,9 @@ ISSUER = "nova-bridge-local"
 AUDIENCE = "nova-monitoring"
 
 
-def dev_secret(state_dir: Path) -> str:
-    path = state_dir / "dev-jwt-secret"
+def dev_secret(state_dir: Path, name: str = "dev-jwt-secret") -> str:
+    """A random secret kept in the checkout's state directory (never committed)."""
+    path = state_dir / name
     if not path.exists():
         state_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(32))

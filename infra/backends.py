@@ -28,9 +28,10 @@ KUMA_DB_PORT = 3307  # not MariaDB's default
 LISTENER_PORT = 80
 
 # GoAlert takes one database URL; the task builds it from the rotated secret's fields at start.
+# ($VAR, not ${VAR}: CloudFormation linters read ${...} as a Fn::Sub placeholder.)
 GOALERT_START = (
-    'export GOALERT_DB_URL="postgres://${DB_USER}:${DB_PASSWORD}@${DB_HOST}:'
-    + str(POSTGRES_PORT) + "/" + GOALERT_DB_NAME + '?sslmode=require"; exec goalert'
+    f'export GOALERT_DB_URL="postgres://$DB_USER:$DB_PASSWORD@$DB_HOST:{POSTGRES_PORT}/{GOALERT_DB_NAME}'
+    '?sslmode=require"; exec goalert'
 )
 
 

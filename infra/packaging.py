@@ -1,7 +1,7 @@
 """Docker-free packaging of the Lambda code and layers.
 
-The dependency layer is built with pip for Lambda's platform (manylinux2014 aarch64, CPython
-3.12, wheels only), so `cdk synth` needs no Docker. `-c bundle=false` swaps the pip run for a tiny
+The dependency layer is built with pip for Lambda's platform (manylinux aarch64, CPython 3.12,
+wheels only), so `cdk synth` needs no Docker. `-c bundle=false` swaps the pip run for a tiny
 placeholder (tests and quick synths download nothing).
 
 `python -m infra.packaging OUT_DIR` builds the dependency layer into OUT_DIR/python.
@@ -24,7 +24,9 @@ DEPS_REQUIREMENTS = REPO_ROOT / "layers" / "deps" / "requirements.txt"
 MIGRATIONS_DIR = CORE_LAYER_DIR / "python" / "nova_bridge" / "migrations"
 
 PYTHON_VERSION = "3.12"
-PLATFORM = "manylinux2014_aarch64"
+# Lambda's Python 3.12 runs on Amazon Linux 2023 (glibc 2.34): manylinux wheels up to 2.34 load.
+# Some pins (psycopg-binary 3.3) only publish manylinux_2_28 wheels, so 2014 alone is not enough.
+PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64", "manylinux_2_34_aarch64")
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
 HANDLER = "handler.lambda_handler"
@@ -35,7 +37,7 @@ PLACEHOLDER_NOTE = "Placeholder dependency layer: synthesized with -c bundle=fal
 def pip_install_command(out_dir: Path | str, requirements: Path = DEPS_REQUIREMENTS) -> list[str]:
     return [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-        "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
+        *[arg for platform in PLATFORMS for arg in ("--platform", platform)], "--implementation", "cp", "--python-version", PYTHON_VERSION,
         "--only-binary=:all:", "-t", str(Path(out_dir) / "python"), "-r", str(requirements),
     ]
 

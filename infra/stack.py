@@ -80,8 +80,9 @@ class NovaBridgeStack(Stack):
         CfnOutput(self, "EventBusName", value=self.events.bus.event_bus_name)
         CfnOutput(self, "GoalertUrl", value=self.backends.goalert_url)
         CfnOutput(self, "KumaUrl", value=self.backends.kuma_url)
-        Tags.of(self).add("project", PROJECT)
-        Tags.of(self).add("environment", config.name)
+        untaggable = ["AWS::RDS::DBProxyTargetGroup"]  # CloudFormation refuses Tags there
+        Tags.of(self).add("project", PROJECT, exclude_resource_types=untaggable)
+        Tags.of(self).add("environment", config.name, exclude_resource_types=untaggable)
         acknowledge_findings(self)
 
     def _function_environment(self) -> dict[str, str]:

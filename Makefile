@@ -5,7 +5,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
-export PYTHONDONTWRITEBYTECODE := 1
 
 ROLE ?= admin
 TENANT ?= acme

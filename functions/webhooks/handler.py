@@ -22,9 +22,16 @@ def kuma_webhook(req: Request, deps):
 
 
 def goalert_webhook(req: Request, deps):
+    from nova_bridge.domain.paging import parse_body, webhook_events
+
     check_secret(req.path.get("secret"), webhook_secret(deps.settings))
     deps.require("goalert")
-    raise NotImplementedError("GoAlert webhooks arrive with the GoAlert integration")
+    body = parse_body(req.raw_body)
+    events = webhook_events(body, req.query.tenant, req.query.user)
+    if events:  # GoAlert waits 3 s at most: publish and answer, the workers do the rest
+        deps.publish(events)
+    return Response(202, {"accepted": len(events), "type": body["Type"],
+                          "event_ids": [str(e.event_id) for e in events]})
 
 
 lambda_handler = ApiFunction("webhooks", {

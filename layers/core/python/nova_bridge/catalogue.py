@@ -151,7 +151,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/webhooks/uptime-kuma", "webhooks", "kumaWebhook", "Uptime Kuma heartbeat notification",
           auth=WEBHOOK, status=202, tags=("webhooks",)),
     Route("POST", "/webhooks/goalert/{secret}", "webhooks", "goalertWebhook", "GoAlert outgoing webhook",
-          auth=WEBHOOK, status=202, tags=("webhooks",)),
+          auth=WEBHOOK, query=_m("alerts", "GoAlertWebhookQuery"), status=202, tags=("webhooks",)),
 )
 
 ROUTES_BY_KEY: dict[str, Route] = {r.route_key: r for r in ROUTES}
@@ -187,7 +187,8 @@ EVENT_ROUTES: tuple[EventRoute, ...] = (
     ),
     EventRoute("heartbeats", ("monitor.down", "monitor.up", "monitor.pending", "monitor.maintenance"), "sync_worker"),
     EventRoute("user-sync", ("user.created", "user.updated", "user.deleted"), "sync_worker"),
-    EventRoute("alert-state", ("alert.acknowledged", "alert.resolved", "goalert.verification"), "sync_worker"),
+    EventRoute("alert-state", ("alert.acknowledged", "alert.resolved", "goalert.verification", "goalert.alert_status"),
+               "sync_worker"),
     EventRoute("notifications", ("alert.notified",), "notifier"),
 )
 

@@ -75,6 +75,8 @@ class AlertNotified(EventDetail):
     details: str = ""
     service_id: str | None = None
     service_name: str | None = None
+    bundle_count: int | None = Field(None, description="Set for a GoAlert AlertBundle (goalert_alert_id is 0): "
+                                                       "this many alerts on the service.")
 
 
 class AlertStateChanged(EventDetail):
@@ -82,6 +84,14 @@ class AlertStateChanged(EventDetail):
 
     goalert_alert_id: int
     status: Literal["acknowledged", "resolved"]
+    log_entry: str = ""
+
+
+class GoAlertAlertStatus(EventDetail):
+    """goalert.alert_status: GoAlert reported a change of an alert whose log text does not say the
+    new status (e.g. an escalation); the worker reads the alert from GoAlert."""
+
+    goalert_alert_id: int
     log_entry: str = ""
 
 
@@ -109,6 +119,7 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
     "alert.acknowledged": AlertStateChanged,
     "alert.resolved": AlertStateChanged,
     "goalert.verification": GoAlertVerification,
+    "goalert.alert_status": GoAlertAlertStatus,
 }
 
 

@@ -18,6 +18,7 @@ class ApiDeps:
     settings: Settings
     db: Database
     publisher: Any = None  # EventBridgePublisher, created on first use
+    goalert_factory: Any = None  # Settings -> GoAlertBackend; tests pass one wired to the fake
     uow: PgUnitOfWork = field(init=False)
 
     def __post_init__(self) -> None:
@@ -46,9 +47,19 @@ class ApiDeps:
         if rejected:
             store_events(self.db, list(rejected))
 
+    def goalert(self) -> Any:
+        """The GoAlert backend (client + ingest); a 503 problem naming goalert when unconfigured."""
+        self.require("goalert")
+        if self.goalert_factory is None:
+            from nova_bridge.adapters.goalert.factory import goalert_backend
+
+            self.goalert_factory = goalert_backend
+        return self.goalert_factory(self.settings)
+
     def backend_probes(self) -> dict:
         """Health probes of the backends; None marks one that is not configured."""
-        return {"uptime_kuma": None, "goalert": None, "nova_comms": None}
+        goalert = (lambda: self.goalert().probe()) if self.settings.goalert_configured else None
+        return {"uptime_kuma": None, "goalert": goalert, "nova_comms": None}
 
 
 def default_deps() -> ApiDeps:

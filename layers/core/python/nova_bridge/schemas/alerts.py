@@ -54,3 +54,16 @@ class AlertListQuery(PageQuery):
 
 class AlertPage(Page):
     items: list[Alert]
+
+
+class GoAlertWebhookQuery(ApiModel):
+    """Query of the GoAlert webhook URL the bridge gives each user's contact method."""
+
+    tenant: str | None = Field(None, max_length=200, description="Tenant of the user the contact method belongs to.")
+    user: str | None = Field(None, max_length=200, description="Nova user id of the contact method's owner.")
+
+
+class GoAlertWebhookAccepted(ApiModel):
+    accepted: int = Field(description="Events published for this delivery.")
+    type: str = Field(description="GoAlert's message Type.")
+    event_ids: list[str] = Field(default_factory=list)

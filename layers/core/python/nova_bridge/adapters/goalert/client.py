@@ -252,10 +252,23 @@ class GoAlertClient:
     # --- services and integration keys ------------------------------------------------------
 
     def create_service(self, name: str, *, description: str = "", escalation_policy_id: str | None = None,
-                       labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+                       labels: Mapping[str, str] | None = None,
+                       new_escalation_policy: Mapping[str, Any] | None = None,
+                       new_integration_keys: Iterable[str] = ()) -> dict[str, Any]:
+        """`new_escalation_policy` ({name, repeat, steps} as for create_escalation_policy) and
+        `new_integration_keys` (names of generic keys) are created in the same call: GoAlert does
+        it in one transaction, so a crash leaves either all of it or nothing."""
         payload = _compact({"name": name, "description": description, "escalationPolicyID": escalation_policy_id})
         if labels:
             payload["labels"] = [{"key": k, "value": v} for k, v in labels.items()]
+        if new_escalation_policy is not None:
+            payload["newEscalationPolicy"] = {
+                "name": new_escalation_policy["name"], "description": new_escalation_policy.get("description", ""),
+                "repeat": new_escalation_policy.get("repeat", 3),
+                "steps": [_step_input(step) for step in new_escalation_policy.get("steps", ())]}
+        keys = [{"type": "generic", "name": key_name} for key_name in new_integration_keys]
+        if keys:
+            payload["newIntegrationKeys"] = keys
         return self.execute("CreateService", {"input": payload})["createService"]
 
     def get_service(self, service_id: str) -> dict[str, Any] | None:

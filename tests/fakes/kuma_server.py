@@ -106,7 +106,8 @@ class FakeKuma:
         self._server = make_server("127.0.0.1", self.port or 0, self._app, threaded=True,
                                    request_handler=_QuietHandler)
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-kuma")
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True, name="fake-kuma")
         self._thread.start()
         return self
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,8 +26,10 @@ TEMPLATE_DB = "nova_test_template"
 
 
 @pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory) -> str:
-    url, server = pg.server_url(tmp_path_factory.mktemp("pg") / "data", os.environ.get("NOVA_TEST_DATABASE_URL"))
+def pg_server_url() -> str:
+    # Not under pytest's tmp_path: pytest prunes old base dirs, which may belong to a concurrent run.
+    data_dir = Path(tempfile.mkdtemp(prefix="nova-test-pg-")) / "data"
+    url, server = pg.server_url(data_dir, os.environ.get("NOVA_TEST_DATABASE_URL"))
     if server is not None:  # a throwaway server: durability buys nothing here, speed does
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("ALTER SYSTEM SET fsync = off")
@@ -35,6 +39,7 @@ def pg_server_url(tmp_path_factory) -> str:
     yield url
     if server is not None:
         server.cleanup()
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

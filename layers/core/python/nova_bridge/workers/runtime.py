@@ -132,4 +132,5 @@ class SqsWorker:
                 raise RetryLater(outcome.error or "retry")
 
         return process_partial_response(event=dict(event), record_handler=record_handler,
-                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+                                        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+                                        context=context)

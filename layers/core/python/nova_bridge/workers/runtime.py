@@ -122,15 +122,36 @@ class SqsWorker:
         return process_event(deps.db, event, handler, deps, self.targets)
 
     def __call__(self, event: Mapping[str, Any], context: Any = None, deps: Any = None) -> dict[str, Any]:
-        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
         deps = deps if deps is not None else self.deps()
+        counts: dict[str, int] = {}
 
         def record_handler(record: Any) -> None:
             outcome = self.handle_event(event_from_envelope(record.body), deps)
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
             if outcome.status == "retry":
                 raise RetryLater(outcome.error or "retry")
+
+        try:
+            return self._process(event, record_handler, context)
+        finally:
+            _emit_metrics(self.name, counts)
+
+    def _process(self, event: Mapping[str, Any], record_handler: Callable, context: Any) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
         return process_partial_response(event=dict(event), record_handler=record_handler,
                                         processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
                                         context=context)
+
+
+def _emit_metrics(worker: str, counts: dict[str, int]) -> None:
+    """CloudWatch metrics (embedded metric format) per outcome; the alarms watch EventsFailed."""
+    if not counts:
+        return
+    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics = Metrics(namespace="NovaMonitoring", service=worker)
+    for status, n in counts.items():
+        metrics.add_metric(name=f"Events{status.capitalize()}", unit=MetricUnit.Count, value=n)
+    metrics.flush_metrics()

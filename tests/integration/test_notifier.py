@@ -201,6 +201,12 @@ def test_lookup_by_nova_user_id_and_unknown_user(settings, db, seed, comms, aws)
     unknown = notified(goalert_user_id="ga-nobody")
     outcome = run(make_deps(settings, db, comms), unknown)
     assert outcome.status == "failed" and "ga-nobody" in outcome.error  # consumed, not retried forever
+    other_tenant = notified(tenant_id="tenant-b", goalert_user_id=None, nova_user_id=USER)
+    assert run(make_deps(settings, db, comms), other_tenant).status == "failed"
+    with db.transaction() as conn:
+        conn.execute("UPDATE monitoring_user_mappings SET active = false")
+    assert run(make_deps(settings, db, comms), notified()).status == "failed"
+    assert len(comms.accepted) == 3
 
 
 # --- Comms failing: the fallback delivers ----------------------------------------------------------

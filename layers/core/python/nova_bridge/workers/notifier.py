@@ -110,17 +110,15 @@ def contact_from_settings(nova_user_id: str, integration_settings: dict[str, Any
 
 
 def load_recipient(tx: Any, detail: AlertNotified) -> Recipient:
+    """The mapping by Nova user (when the event names one) or by GoAlert user. GoAlert can only
+    page users the bridge created from a mapping, so a missing one is a fault, not a delay."""
+    select = "SELECT tenant_id, nova_user_id, integration_settings FROM monitoring_user_mappings WHERE active AND "
+    mapping = None
     if detail.nova_user_id and detail.tenant_id:
-        mapping = tx.execute("SELECT tenant_id, nova_user_id, integration_settings FROM monitoring_user_mappings"
-                             " WHERE tenant_id = %s AND nova_user_id = %s", (detail.tenant_id, detail.nova_user_id)
-                             ).fetchone()
-        mapping = mapping or {"tenant_id": detail.tenant_id, "nova_user_id": detail.nova_user_id,
-                              "integration_settings": {}}  # Comms can still reach a user by id
-    elif detail.goalert_user_id:
-        mapping = tx.execute("SELECT tenant_id, nova_user_id, integration_settings FROM monitoring_user_mappings"
-                             " WHERE goalert_user_id = %s", (detail.goalert_user_id,)).fetchone()
-    else:
-        mapping = None
+        mapping = tx.execute(select + "tenant_id = %s AND nova_user_id = %s",
+                             (detail.tenant_id, detail.nova_user_id)).fetchone()
+    if mapping is None and detail.goalert_user_id:
+        mapping = tx.execute(select + "goalert_user_id = %s", (detail.goalert_user_id,)).fetchone()
     if mapping is None:
         raise NotFound(f"No Nova user for GoAlert user {detail.goalert_user_id!r} / Nova user {detail.nova_user_id!r}.")
     contact = contact_from_settings(mapping["nova_user_id"], mapping["integration_settings"])

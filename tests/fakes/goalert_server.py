@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,11 +37,10 @@ from graphql import (GraphQLError, GraphQLSchema, build_schema, execute, get_ope
 from graphql.execution.values import get_variable_values
 
 from tests.fakes.goalert_store import (OPEN_STATUSES, PUBLIC_CONFIG, Actor, FakeGoAlertError, SentWebhook,
+from tests.contracts import GOALERT_SCHEMA
                                        Store, auto_dedup, fmt_ts, parse_ts, zone)
 
-SCHEMA_PATH = Path("/work/shared/contracts/goalert/schema-v0.34.1.graphql")
-if not SCHEMA_PATH.exists():  # the contracts sit beside the repository
-    SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared/contracts/goalert/schema-v0.34.1.graphql"
+SCHEMA_PATH = GOALERT_SCHEMA
 
 ADMIN_ONLY = {"createUser", "createGQLAPIKey", "updateGQLAPIKey", "deleteGQLAPIKey", "gqlAPIKeys",
               "setConfig", "setSystemLimits", "configHints"}

@@ -27,13 +27,13 @@ import itertools
 import json
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import socketio
 from werkzeug.serving import WSGIRequestHandler, make_server
+from tests.contracts import KUMA
 
-CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "kuma"
+CONTRACTS = KUMA
 _REQUIRED_ON_ADD = ("accepted_statuscodes", "notificationIDList", "interval", "retryInterval", "maxretries",
                     "timeout")
 # toJSON members that are computed, not stored: never set from a payload, ignored when sent.

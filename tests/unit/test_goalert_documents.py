@@ -10,8 +10,9 @@ from graphql import OperationDefinitionNode, build_schema, parse, validate
 from nova_bridge.adapters.goalert import client as goalert_client
 from nova_bridge.adapters.goalert.client import GoAlertClient, GoAlertCredentials, _is_idempotent
 from nova_bridge.adapters.goalert.documents import api_key_name, operations_document
+from tests.contracts import GOALERT_SCHEMA
 
-SCHEMA = Path(__file__).resolve().parents[3] / "shared/contracts/goalert/schema-v0.34.1.graphql"
+SCHEMA = GOALERT_SCHEMA
 
 
 @pytest.fixture(scope="module")

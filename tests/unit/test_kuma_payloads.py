@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,8 +11,9 @@ from nova_bridge.adapters.kuma.payloads import kuma_monitor_payload, monitor_dif
 from nova_bridge.adapters.kuma.versions import delete_takes_children_flag, min_interval_seconds, parse_version
 from nova_bridge.errors import ValidationFailed
 from nova_bridge.schemas.monitors import MonitorCreate
+from tests.contracts import KUMA
 
-CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "kuma"
+CONTRACTS = KUMA
 REQUIRED = ("accepted_statuscodes", "notificationIDList", "interval", "retryInterval", "maxretries", "timeout")
 
 

@@ -6,14 +6,14 @@ import copy
 import json
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from nova_bridge.adapters.kuma.webhook import KumaHeartbeat, KumaMessage, parse_kuma_webhook
 from nova_bridge.errors import InvalidRequest, UnsupportedMediaType
+from tests.contracts import KUMA
 
-CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "kuma"
+CONTRACTS = KUMA
 VERSIONS = ["1.23.17", "2.5.3"]
 
 

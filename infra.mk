@@ -7,7 +7,6 @@ ENV ?= dev
 PY ?= .venv/bin/python
 CDK = npx --no-install cdk
 CDK_FLAGS = -c env=$(ENV)
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION = 1
 
 .PHONY: synth deploy diff layer sizes cdk-cli
 

@@ -1,15 +1,11 @@
 """CDK constructs of the Nova monitoring bridge, one module per concern.
 
-`app.py` builds one `NovaBridgeStage` (see `infra.stage`) for the environment chosen with
+`app.py` builds one `NovaBridgeStage` (see `infra.stack`) for the environment chosen with
 `-c env=dev|staging|prod`; settings come from `cdk.json` (see `infra.config`).
 """
 
-import os
 import sys
 from pathlib import Path
-
-# jsii's banner about this machine's Node 20 would otherwise flood every synth and test run.
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 # The catalogue lives in the core layer (nova_bridge); make it importable for `cdk synth`,
 # `python -m infra.sizes` and friends, as pytest's `pythonpath` does for the tests.

@@ -4,19 +4,16 @@ the dependency layer as a placeholder (`bundle=false`: nothing is downloaded).""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
 
-import aws_cdk as cdk  # noqa: E402
-from aws_cdk.assertions import Template  # noqa: E402
-
-import app as cdk_app  # noqa: E402
-from infra.stack import NovaBridgeStack  # noqa: E402
+import app as cdk_app
+from infra.stack import NovaBridgeStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -129,14 +129,16 @@ def seed(db):
     return {"alert_id": str(alert)}
 
 
-def make_deps(settings, db, comms: FakeComms | None, *, email=None, sns=None, comms_client=None) -> NotifierDeps:
+def make_deps(settings, db, comms: FakeComms | None, *, email=None, sns=None, comms_client=None,
+              derive_link_key: bool = False) -> NotifierDeps:
     if comms_client is None and comms is not None:
         comms_client = CommsClient(COMMS_URL, API_KEY, transport=httpx.MockTransport(comms.handler),
                                    breaker=CircuitBreaker("nova_comms"))
     config = FallbackConfig(ses_sender=SENDER, region_name=REGION)
+    fixed_key = {} if derive_link_key else {"action_key": KEY}
     return NotifierDeps(settings=settings, db=db, publisher=object(), clock=lambda: NOON_UTC,
                         comms=comms_client, email=email or SesEmailSender(config), sns=sns or SnsSender(config),
-                        action_key=KEY)
+                        **fixed_key)
 
 
 def notified(**overrides) -> Any:
@@ -337,3 +339,17 @@ def test_comms_client_maps_failures(comms, mode, error):
     with pytest.raises(BackendRejected):
         CommsClient(COMMS_URL, None, transport=httpx.MockTransport(comms.handler),
                     breaker=CircuitBreaker("nova_comms")).send(note)
+
+
+def test_one_click_links_are_signed_with_the_webhook_secret_when_there_is_one(settings, db, seed, comms, aws):
+    from dataclasses import replace
+
+    set_prefs(db, {"critical": ["email"]})
+    with_secret = make_deps(replace(settings, webhook_secret="hook-secret"), db, comms, derive_link_key=True)
+    assert run(with_secret, notified()).status == "completed"
+    without = make_deps(settings, db, comms, derive_link_key=True)  # no webhook secret configured
+    assert run(without, notified()).status == "completed"
+    signed, plain = [b["data"]["actions"] for b in comms.accepted.values()]
+    token = signed["acknowledge"].rsplit("/", 1)[1]
+    assert verify_action(derive_action_key("hook-secret"), token, NOON_UTC).action == "acknowledge"
+    assert "acknowledge" not in plain and plain["acknowledge_api"] == signed["acknowledge_api"]

@@ -82,6 +82,9 @@ class NotifierDeps(WorkerDeps):
                 self.action_key = derive_action_key(webhook_secret(self.settings))
             except IntegrationNotConfigured:
                 self.action_key = None  # messages then carry API links only
+            except Exception as exc:  # noqa: BLE001 - an unreadable secret must not block a page
+                logger.warning("No one-click action links: %s: %s", type(exc).__name__, exc)
+                return None  # try again on the next event
         return self.action_key
 
 

@@ -26,7 +26,7 @@ from nova_bridge.domain.notifications import derive_action_key, verify_action
 from nova_bridge.errors import BackendProtocolError, BackendRejected, BackendUnavailable
 from nova_bridge.events import make_event
 from nova_bridge.workers.notifier import NotifierDeps
-from nova_bridge.workers.runtime import Outcome, SqsWorker
+from nova_bridge.workers.runtime import Outcome
 from functions.notifier.handler import lambda_handler
 
 REGION = "us-east-1"

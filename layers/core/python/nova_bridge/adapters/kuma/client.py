@@ -46,6 +46,7 @@ _SIO_LOG.setLevel(logging.ERROR)  # failures surface as exceptions instead
 _SKIPPED_PUSHES = ("heartbeatList", "importantHeartbeatList", "heartbeat", "avgPing", "uptime", "certInfo",
                    "monitorTypeList", "importantHeartbeatListCount", "cacheList", "refresh")
 _SKIP_PREFIXES = tuple(f'{sio_packet.EVENT}["{name}"' for name in _SKIPPED_PUSHES)
+_BEAT_PREFIXES = tuple(f'{sio_packet.EVENT}["{name}"' for name in ("heartbeatList", "heartbeat"))
 _NOT_FOUND_HINTS = ("Cannot read properties of null", "of null", "You do not own this monitor", "not found", "No slug")
 _PROBE_INTERVAL = 0.25
 _CLOSE_WAIT = 0.2
@@ -99,6 +100,15 @@ class _SkimPacket(sio_packet.Packet):
             self.packet_type, self.namespace, self.id = sio_packet.EVENT, None, None
             self.data = [encoded_packet[3:encoded_packet.index('"', 3)]]
             return 0
+        return super().decode(encoded_packet)
+
+
+class _BeatKeepingPacket(_SkimPacket):
+    """Like _SkimPacket, but heartbeat lists are decoded (latest_heartbeats needs them)."""
+
+    def decode(self, encoded_packet):  # type: ignore[override]
+        if isinstance(encoded_packet, str) and encoded_packet.startswith(_BEAT_PREFIXES):
+            return sio_packet.Packet.decode(self, encoded_packet)
         return super().decode(encoded_packet)
 
 
@@ -163,6 +173,9 @@ class KumaClient:
         self._status_pages: dict[int, dict] | None = None
         self._maintenances: dict[int, dict] = {}
         self._maintenance_seq = 0
+        self._track_beats = False  # decode heartbeat pushes (only while latest_heartbeats runs)
+        self._latest_beats: dict[int, dict] = {}
+        self._beat_lists: set[int] = set()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -269,6 +282,30 @@ class KumaClient:
                 return dict(self._monitors)
 
         return self._guard(listing)
+
+    def latest_heartbeats(self) -> dict[int, dict]:
+        """The newest heartbeat of every monitor, by Kuma id (monitors without beats are absent).
+
+        Kuma has no call that answers beats on both 1.23 and 2.x the same way; what both do is push
+        one `heartbeatList` per monitor (its last 100 beats) in the burst after a login. So this
+        logs in afresh with beat decoding on and waits until every monitor's list has arrived.
+        """
+        with self._call_lock:
+            seen = self._monitor_list_seq
+            self._drop()
+            self._track_beats = True
+            try:
+                def collect() -> dict[int, dict]:
+                    def complete() -> bool:
+                        return self._monitor_list_seq > seen and set(self._monitors) <= self._beat_lists
+
+                    self._wait(complete, "the heartbeatList pushes after login")
+                    with self._cond:
+                        return {k: dict(v) for k, v in self._latest_beats.items() if k in self._monitors}
+
+                return self._guard(collect)
+            finally:
+                self._track_beats = False  # the next session skims beats again
 
     # --- notifications ------------------------------------------------------------------------
 
@@ -466,7 +503,8 @@ class KumaClient:
 
     def _open(self) -> None:
         sio = _KumaSocket(reconnection=False, logger=_SIO_LOG, engineio_logger=_SIO_LOG, handle_sigint=False,
-                          request_timeout=self.timeout, serializer=_SkimPacket,
+                          request_timeout=self.timeout,
+                          serializer=_BeatKeepingPacket if self._track_beats else _SkimPacket,
                           # pure-Python UTF-8 validation of a 15 MB monitor list takes seconds
                           websocket_extra_options={"skip_utf8_validation": True})
         for event, handler in (("disconnect", self._on_disconnect), ("*", self._on_other),
@@ -477,11 +515,13 @@ class KumaClient:
                                ("deleteMonitorFromList", self._on_delete_monitor_from_list),
                                ("notificationList", self._on_notification_list),
                                ("statusPageList", self._on_status_page_list),
-                               ("maintenanceList", self._on_maintenance_list)):
+                               ("maintenanceList", self._on_maintenance_list),
+                               ("heartbeatList", self._on_heartbeat_list), ("heartbeat", self._on_heartbeat)):
             sio.on(event, handler)
         with self._cond:
             self._lost, self._gate, self._auto_login, self._setup_pushed = None, False, False, False
             self._notifications, self._status_pages, self._version = None, None, None
+            self._latest_beats, self._beat_lists = {}, set()
             self._last_rx = time.monotonic()
         self._sio = sio
         try:
@@ -637,6 +677,42 @@ class KumaClient:
                 self._maintenance_seq += 1
 
         self._push(update)
+
+    def _on_heartbeat_list(self, monitor_id: Any = None, beats: Any = None, *args: Any) -> None:
+        def update() -> None:
+            key = _int_or_none(monitor_id)
+            if key is None:
+                return
+            self._beat_lists.add(key)
+            if isinstance(beats, list):
+                for beat in beats:
+                    self._keep_if_newer(key, beat)
+
+        if beats is None and not self._track_beats:  # skimmed: body not decoded
+            return self._on_other("heartbeatList")
+        self._push(update)
+
+    def _on_heartbeat(self, beat: Any = None, *args: Any) -> None:
+        if not isinstance(beat, dict):
+            return self._on_other("heartbeat")
+        key = _int_or_none(beat.get("monitorID", beat.get("monitor_id")))
+        if key is not None:
+            self._push(lambda: self._keep_if_newer(key, beat))
+
+    def _keep_if_newer(self, key: int, beat: Any) -> None:
+        if not isinstance(beat, dict) or not isinstance(beat.get("time"), str):
+            return
+        kept = self._latest_beats.get(key)
+        # Kuma's times are "YYYY-MM-DD HH:MM:SS.mmm" in UTC: they sort as strings
+        if kept is None or (beat["time"], beat.get("id") or 0) >= (kept["time"], kept.get("id") or 0):
+            self._latest_beats[key] = beat
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _by_int_key(mapping: dict) -> dict[int, Any]:

@@ -13,16 +13,23 @@ def get_alert(req: Request, deps):
     return alerts.get_alert(deps.uow, req.caller, req.path["alert_id"])
 
 
-def _needs_goalert(req: Request, deps):
-    deps.require("goalert")
-    raise NotImplementedError("GoAlert alert actions arrive with the GoAlert integration")
+def create_alert(req: Request, deps):
+    return alerts.create_alert(deps.uow, deps.goalert(), req.caller, req.body)
+
+
+def _action(action: str):
+    def operation(req: Request, deps):
+        return alerts.change_alert(deps.uow, deps.goalert(), req.caller, req.path["alert_id"], action)
+
+    operation.__name__ = f"{action}_alert"
+    return operation
 
 
 lambda_handler = ApiFunction("alerts", {
     "listAlerts": list_alerts,
     "getAlert": get_alert,
-    "createAlert": _needs_goalert,
-    "acknowledgeAlert": _needs_goalert,
-    "resolveAlert": _needs_goalert,
-    "escalateAlert": _needs_goalert,
+    "createAlert": create_alert,
+    "acknowledgeAlert": _action("acknowledge"),
+    "resolveAlert": _action("resolve"),
+    "escalateAlert": _action("escalate"),
 }, default_deps)

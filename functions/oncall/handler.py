@@ -2,16 +2,29 @@
 
 from nova_bridge.api.deps import default_deps
 from nova_bridge.api.runtime import ApiFunction, Request
+from nova_bridge.domain import oncall
 
 
-def _needs_goalert(req: Request, deps):
+def list_schedules(req: Request, deps):
     deps.require("goalert")
-    raise NotImplementedError("on-call operations arrive with the GoAlert integration")
+    return oncall.list_schedules(deps.uow, req.caller, req.query)
+
+
+def create_schedule(req: Request, deps):
+    return oncall.create_schedule(deps.uow, deps.goalert(), req.caller, req.body)
+
+
+def current_on_call(req: Request, deps):
+    return oncall.current_on_call(deps.uow, deps.goalert(), req.caller)
+
+
+def create_override(req: Request, deps):
+    return oncall.create_override(deps.uow, deps.goalert(), req.caller, req.body)
 
 
 lambda_handler = ApiFunction("oncall", {
-    "listSchedules": _needs_goalert,
-    "createSchedule": _needs_goalert,
-    "currentOnCall": _needs_goalert,
-    "createOverride": _needs_goalert,
+    "listSchedules": list_schedules,
+    "createSchedule": create_schedule,
+    "currentOnCall": current_on_call,
+    "createOverride": create_override,
 }, default_deps)

@@ -24,7 +24,7 @@ def kuma_webhook(req: Request, deps):
 def goalert_webhook(req: Request, deps):
     from nova_bridge.domain.paging import parse_body, webhook_events
 
-    check_secret(req.path.get("secret"), webhook_secret(deps.settings))
+    check_secret(req.path.get("secret"), webhook_secret(deps.settings, "goalert"))
     deps.require("goalert")
     body = parse_body(req.raw_body)
     events = webhook_events(body, req.query.tenant, req.query.user)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from nova_bridge.domain.auth import Caller
 from nova_bridge.domain.pagination import decode_cursor, page_of
-from nova_bridge.errors import NotFound
-from nova_bridge.schemas.alerts import Alert, AlertListQuery, AlertPage
+from nova_bridge.errors import BackendProtocolError, Conflict, NotFound, ValidationFailed
+from nova_bridge.schemas.alerts import Alert, AlertCreate, AlertListQuery, AlertPage
 
 _ALERT_FIELDS = tuple(Alert.model_fields)
 
@@ -32,3 +33,80 @@ def list_alerts(uow: Any, caller: Caller, query: AlertListQuery) -> AlertPage:
         rows = tx.list_alerts(caller.tenant_id, filters, after, query.limit + 1)
     items, cursor = page_of(rows, query.limit, to_api)
     return AlertPage(items=items, next_cursor=cursor)
+
+
+# --- actions through GoAlert ------------------------------------------------------------------
+# GoAlert owns the lifecycle: the bridge calls it first and records the outcome (with an audit
+# entry) only once GoAlert has accepted the change.
+
+def _records(tx: Any):
+    from nova_bridge.adapters.goalert.records import Records
+
+    return Records(tx.conn)
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, UUID) else v) for k, v in row.items()}
+
+
+def create_alert(uow: Any, goalert: Any, caller: Caller, body: AlertCreate) -> Alert:
+    """A manual alert on a monitor's GoAlert service or on one of the tenant's services."""
+    with uow.transaction() as tx:
+        if body.monitor_id is not None:
+            monitor = tx.get_monitor(caller.tenant_id, body.monitor_id)
+            if monitor is None:
+                raise NotFound(f"No monitor with id {body.monitor_id}.", field="body.monitor_id")
+            service_id = monitor["goalert_service_id"]
+            if not service_id:
+                raise Conflict("The monitor has no GoAlert service yet (alerting off or not synced).",
+                               field="body.monitor_id")
+        elif body.service_id is not None:
+            if _records(tx).owned(caller.tenant_id, "service", body.service_id) is None:
+                raise NotFound(f"No GoAlert service {body.service_id} in this tenant.", field="body.service_id")
+            service_id = body.service_id
+        else:
+            raise ValidationFailed("Give monitor_id or service_id.",
+                                   errors=[{"field": "body.service_id", "message": "monitor_id or service_id required"}])
+    dedup = f"nova:{caller.tenant_id}:manual:{body.dedup_key or uuid4()}"
+    created = goalert.client.create_alert(service_id, body.summary, details=body.details, dedup=dedup)
+    if created is None:
+        raise BackendProtocolError("goalert", "GoAlert created no alert")
+    with uow.transaction() as tx:
+        row = _records(tx).record_alert(
+            tenant_id=caller.tenant_id, monitor_id=body.monitor_id, source="manual", dedup_key=dedup,
+            summary=body.summary, details=body.details, severity=body.severity,
+            goalert_alert_id=int(created["alertID"]), goalert_service_id=service_id, created_by=caller.user_id)
+        tx.audit(caller.tenant_id, caller.user_id, "alert.created", "alert", str(row["id"]), None, _snapshot(row))
+    return to_api(row)
+
+
+_ACTIONS = {"acknowledge": "acknowledged", "resolve": "resolved"}
+
+
+def change_alert(uow: Any, goalert: Any, caller: Caller, alert_id: UUID, action: str) -> Alert:
+    """acknowledge | resolve | escalate an alert of the caller's tenant, through GoAlert."""
+    from nova_bridge.adapters.goalert.client import STATUS_ACKNOWLEDGED, STATUS_CLOSED
+
+    with uow.transaction() as tx:
+        before = tx.get_alert(caller.tenant_id, alert_id)
+    if before is None:
+        raise NotFound(f"No alert with id {alert_id}.")
+    if before["goalert_alert_id"] is None:
+        raise Conflict("The alert has no GoAlert alert to act on.")
+    if before["status"] == "resolved":
+        if action == "resolve":
+            return to_api(before)
+        raise Conflict(f"The alert is resolved; it cannot be {action}d.")
+    goalert_id = before["goalert_alert_id"]
+    if action == "escalate":
+        goalert.client.escalate_alerts([goalert_id])
+    elif action == "acknowledge" and before["status"] == "triggered":
+        goalert.client.acknowledge_alerts([goalert_id])
+    elif action == "resolve":
+        goalert.client.close_alerts([goalert_id])
+    with uow.transaction() as tx:
+        status = _ACTIONS.get(action, "triggered")
+        after = _records(tx).set_alert_status(alert_id, status, caller.user_id, datetime.now(timezone.utc))
+        tx.audit(caller.tenant_id, caller.user_id, f"alert.{action}", "alert", str(alert_id),
+                 _snapshot(before), _snapshot(after))
+    return to_api(after)

@@ -16,3 +16,7 @@ CREATE INDEX goalert_tenant_objects_page ON goalert_tenant_objects (tenant_id, k
 
 -- The alerting path looks up a monitor's alerts by dedup key on every heartbeat.
 CREATE INDEX alerts_dedup ON alerts (tenant_id, dedup_key, created_at DESC);
+
+-- The DOWN episode (its start on Kuma's clock) an alert was raised for: a redelivered or repeated
+-- DOWN of the same episode finds it and pages nobody again.
+ALTER TABLE alerts ADD COLUMN episode_started_at timestamptz;

@@ -51,7 +51,7 @@ def _on_down(deps: Any, row: dict[str, Any], event: Event, alerting: dict[str, A
         raise RetryLater(f"monitor {row['id']} has no GoAlert integration key yet (sync {row['goalert_sync_state']})")
     episode_start = row.get("status_changed_at") or event.detail.time
     with deps.uow.transaction() as tx:
-        if Records(tx.conn).alerted_since(row["tenant_id"], key, episode_start):
+        if Records(tx.conn).alerted_in_episode(row["tenant_id"], key, episode_start):
             return  # this DOWN episode has its alert already
     guard = int(alerting.get("flap_guard_seconds") or 0)
     if guard and deps.clock() < _aware(episode_start) + timedelta(seconds=guard):
@@ -64,7 +64,7 @@ def _on_down(deps: Any, row: dict[str, Any], event: Event, alerting: dict[str, A
             tenant_id=row["tenant_id"], monitor_id=row["id"], source="monitor", dedup_key=key, summary=summary,
             details=details, severity=(row.get("config") or {}).get("severity", "high"),
             goalert_alert_id=result.alert_id, goalert_service_id=result.service_id or row.get("goalert_service_id"),
-            created_by=KUMA_ACTOR)
+            created_by=KUMA_ACTOR, episode_started_at=episode_start)
 
 
 def _on_up(deps: Any, row: dict[str, Any], key: str) -> None:

@@ -24,7 +24,7 @@ CONTACT_METHOD_NAME = "Nova"
 
 def contact_method_url(settings: Any, tenant_id: str, nova_user_id: str) -> str:
     query = urlencode({"tenant": tenant_id, "user": nova_user_id})
-    return f"{settings.public_url}/webhooks/goalert/{webhook_secret(settings)}?{query}"
+    return f"{settings.public_url}/webhooks/goalert/{webhook_secret(settings, 'goalert')}?{query}"
 
 
 def goalert_username(tenant_id: str, nova_user_id: str) -> str:

@@ -107,15 +107,17 @@ class Records:
         return self.conn.execute("SELECT * FROM alerts WHERE tenant_id = %s AND dedup_key = %s"
                                  " AND status <> 'resolved' FOR UPDATE", (tenant_id, dedup_key)).fetchone()
 
-    def alerted_since(self, tenant_id: str, dedup_key: str, since: datetime) -> bool:
-        """An alert is open for the key, or one was raised at or after `since` (this episode)."""
+    def alerted_in_episode(self, tenant_id: str, dedup_key: str, episode_started_at: datetime) -> bool:
+        """An alert is open for the key, or one was raised for this DOWN episode (or a later one)."""
         return self.conn.execute(
             "SELECT 1 FROM alerts WHERE tenant_id = %s AND dedup_key = %s"
-            " AND (status <> 'resolved' OR created_at >= %s) LIMIT 1", (tenant_id, dedup_key, since)).fetchone() is not None
+            " AND (status <> 'resolved' OR episode_started_at >= %s) LIMIT 1",
+            (tenant_id, dedup_key, episode_started_at)).fetchone() is not None
 
     def record_alert(self, *, tenant_id: str, source: str, dedup_key: str, summary: str, details: str = "",
                      severity: str = "high", monitor_id: UUID | None = None, goalert_alert_id: int | None,
-                     goalert_service_id: str | None, created_by: str | None) -> dict[str, Any]:
+                     goalert_service_id: str | None, created_by: str | None,
+                     episode_started_at: datetime | None = None) -> dict[str, Any]:
         """The bridge's row for a GoAlert alert: the same GoAlert id or open dedup key is one row."""
         if goalert_alert_id is not None:
             existing = self.alert_by_goalert_id(goalert_alert_id, for_update=True)
@@ -123,13 +125,14 @@ class Records:
                 return existing
         return self.conn.execute(
             "INSERT INTO alerts (tenant_id, monitor_id, source, dedup_key, summary, details, severity,"
-            " goalert_alert_id, goalert_service_id, created_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " goalert_alert_id, goalert_service_id, created_by, episode_started_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (tenant_id, dedup_key) WHERE status <> 'resolved' DO UPDATE SET"
             " goalert_alert_id = COALESCE(alerts.goalert_alert_id, EXCLUDED.goalert_alert_id),"
             " goalert_service_id = COALESCE(alerts.goalert_service_id, EXCLUDED.goalert_service_id),"
             " updated_at = now() RETURNING *",
             (tenant_id, monitor_id, source, dedup_key, summary[:2048], details, severity, goalert_alert_id,
-             goalert_service_id, created_by)).fetchone()
+             goalert_service_id, created_by, episode_started_at)).fetchone()
 
     def set_alert_status(self, alert_id: UUID, status: str, actor: str | None, at: datetime) -> dict[str, Any]:
         """Move an alert forward (triggered -> acknowledged -> resolved); never backwards, except

@@ -36,10 +36,11 @@ class IntegrationSecrets(Construct):
         self.kuma = self._secret(
             "Kuma", "kuma", "Uptime Kuma login of the bridge", template={"username": "nova-bridge"}, generate="password",
         )
-        # Shared secrets the webhook function checks: Kuma's header value and GoAlert's path token.
+        # The master secret of the webhooks: the Kuma header value, GoAlert's path token and the
+        # alert-action link key are each derived from it (nova_bridge.adapters.webhook_auth).
         self.webhooks = self._secret(
-            "Webhooks", "webhooks", "Webhook shared secrets (Kuma header, GoAlert path token)",
-            template={"goalert_path_token": PLACEHOLDER}, generate="kuma_token",
+            "Webhooks", "webhooks", "Master secret of the webhooks (Kuma header, GoAlert path, action links)",
+            template={}, generate="webhook_secret",
         )
 
     def _secret(self, construct_id: str, name: str, description: str, *, template: dict | None = None,
@@ -53,7 +54,7 @@ class IntegrationSecrets(Construct):
         generation = sm.SecretStringGenerator(
             password_length=48,
             exclude_punctuation=True,
-            secret_string_template=json.dumps(template) if template else None,
+            secret_string_template=json.dumps(template) if template is not None else None,
             generate_string_key=generate,
         )
         return sm.Secret(self, construct_id, generate_secret_string=generation, **common)

@@ -34,7 +34,7 @@ FUNCTION_ACCESS: dict[str, frozenset[str]] = {
     "webhooks": frozenset({"webhook-secrets", "put-events"}),
     # Attaches the bridge's webhook (and its secret) to the Kuma monitors and GoAlert users it creates.
     "sync_worker": frozenset({"db", "goalert", "kuma", "webhook-secrets"}),
-    "notifier": frozenset({"db", "comms", "send"}),
+    "notifier": frozenset({"db", "comms", "send", "webhook-secrets"}),  # signs the alert-action links
     "reconciler": frozenset({"db", "goalert", "kuma", "webhook-secrets"}),
     "outbox_relay": frozenset({"db", "put-events"}),
     "migrations": frozenset(),

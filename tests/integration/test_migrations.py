@@ -55,3 +55,34 @@ def test_failed_migration_rolls_back_whole(empty_db, monkeypatch):
     with psycopg.connect(empty_db) as conn:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
     assert versions == [m.version for m in good]
+
+
+def test_deploy_custom_resource_provisions_idempotently(pg_server_url, monkeypatch):
+    from functions.migrations import handler
+
+    suffix = uuid.uuid4().hex[:8]
+    names = {"DatabaseName": f"nova_bridge_{suffix}", "AppUser": f"nova_app_{suffix}",
+             "GoalertDatabase": f"goalert_{suffix}", "GoalertSecretArn": "arn:goalert"}
+    monkeypatch.setenv("NOVA_DATABASE_ADMIN_URL", pg_server_url)
+    monkeypatch.setattr(handler, "_secret", lambda arn: {"username": f"goalert_{suffix}", "password": "pw'; --"})
+    try:
+        first = handler.lambda_handler({"RequestType": "Create", "ResourceProperties": names}, None)
+        again = handler.lambda_handler({"RequestType": "Update", "ResourceProperties": names}, None)
+        assert first["Data"]["Applied"] != "none" and again["Data"]["Applied"] == "none"
+        bridge = pg.database_url(pg_server_url, names["DatabaseName"])
+        assert PLAN_TABLES <= tables(bridge)
+        with psycopg.connect(bridge) as conn:
+            can_write = conn.execute("SELECT has_table_privilege(%s, 'monitors', 'INSERT')",
+                                     (names["AppUser"],)).fetchone()[0]
+            owner = conn.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
+                                 (names["GoalertDatabase"],)).fetchone()[0]
+        assert can_write and owner == f"goalert_{suffix}"
+        deleted = handler.lambda_handler({"RequestType": "Delete", "PhysicalResourceId": "nova-migrations"}, None)
+        assert deleted["PhysicalResourceId"] == "nova-migrations"
+        assert PLAN_TABLES <= tables(bridge)  # Delete keeps the data
+    finally:
+        for db in (names["DatabaseName"], names["GoalertDatabase"]):
+            pg.drop_database(pg_server_url, db)
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            for role in (names["AppUser"], f"goalert_{suffix}"):
+                conn.execute(f'DROP ROLE IF EXISTS "{role}"')

@@ -351,5 +351,8 @@ def test_one_click_links_are_signed_with_the_webhook_secret_when_there_is_one(se
     assert run(without, notified()).status == "completed"
     signed, plain = [b["data"]["actions"] for b in comms.accepted.values()]
     token = signed["acknowledge"].rsplit("/", 1)[1]
-    assert verify_action(derive_action_key("hook-secret"), token, NOON_UTC).action == "acknowledge"
+    from nova_bridge.adapters.webhook_auth import webhook_secret
+
+    key = derive_action_key(webhook_secret(replace(settings, webhook_secret="hook-secret"), "alert-actions"))
+    assert verify_action(key, token, NOON_UTC).action == "acknowledge"
     assert "acknowledge" not in plain and plain["acknowledge_api"] == signed["acknowledge_api"]

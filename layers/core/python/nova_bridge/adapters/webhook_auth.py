@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from functools import lru_cache
 
@@ -19,7 +20,7 @@ def _secret_from_store(secret_arn: str) -> str:
     return str(value.get("webhook_secret", ""))
 
 
-def webhook_secret(settings: Settings) -> str:
+def _master_secret(settings: Settings) -> str:
     if settings.webhook_secret:
         return settings.webhook_secret
     if settings.webhook_secret_arn:
@@ -27,6 +28,14 @@ def webhook_secret(settings: Settings) -> str:
         if secret:
             return secret
     raise IntegrationNotConfigured("webhooks", "No webhook secret is configured (NOVA_WEBHOOK_SECRET).")
+
+
+def webhook_secret(settings: Settings, purpose: str = "kuma") -> str:
+    """The secret for one purpose ("kuma" header, "goalert" URL path token, "alert-actions" link
+    signing), derived from the one master secret: a value leaked from one place (GoAlert keeps its
+    webhook URLs in its own database) opens none of the others."""
+    master = _master_secret(settings)
+    return hmac.new(master.encode(), f"nova-bridge:{purpose}".encode(), hashlib.sha256).hexdigest()
 
 
 def check_secret(presented: str | None, expected: str) -> None:

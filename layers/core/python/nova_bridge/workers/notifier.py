@@ -79,7 +79,7 @@ class NotifierDeps(WorkerDeps):
             from nova_bridge.adapters.webhook_auth import webhook_secret
 
             try:
-                self.action_key = derive_action_key(webhook_secret(self.settings))
+                self.action_key = derive_action_key(webhook_secret(self.settings, "alert-actions"))
             except IntegrationNotConfigured:
                 self.action_key = None  # messages then carry API links only
             except Exception as exc:  # noqa: BLE001 - an unreadable secret must not block a page

@@ -23,13 +23,21 @@ def _template_regex(path: str) -> re.Pattern:
     return re.compile(f"^{pattern}$")
 
 
-_MATCHERS: list[tuple[Route, re.Pattern]] = [(r, _template_regex(r.path)) for r in catalogue.ROUTES]
+_MATCHERS: dict[tuple[Route, ...], list[tuple[Route, re.Pattern]]] = {}
+
+
+def _matchers() -> list[tuple[Route, re.Pattern]]:
+    # Keyed by the catalogue's current routes, so the runner always serves exactly the catalogue.
+    routes = catalogue.ROUTES
+    if routes not in _MATCHERS:
+        _MATCHERS[routes] = [(r, _template_regex(r.path)) for r in routes]
+    return _MATCHERS[routes]
 
 
 def match_route(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
     """Return (route, path parameters, path_exists). path_exists with no route means 405."""
     path_exists = False
-    for route, regex in _MATCHERS:
+    for route, regex in _matchers():
         m = regex.match(path)
         if m:
             path_exists = True

@@ -12,8 +12,17 @@ def health(req: Request, deps):
 
 
 def trigger_sync(req: Request, deps):
+    """Reconcile the caller's tenant now and answer the report (dry_run: report only)."""
+    from nova_bridge.domain.reconcile import reconcile
+    from nova_bridge.workers.deps import WorkerDeps
+
     deps.require("uptime_kuma")
-    raise NotImplementedError("reconciliation arrives with the Kuma integration")
+    request = req.body
+    worker_deps = WorkerDeps(settings=deps.settings, db=deps.db, publisher=deps.publisher,
+                             kuma_factory=lambda settings: deps.kuma(), goalert_factory=deps.goalert_factory)
+    tenant = req.caller.tenant_id
+    return reconcile(worker_deps, tenant_id=tenant, dry_run=request.dry_run,
+                     import_unmanaged=request.import_unmanaged, import_tenant=tenant, targets=tuple(request.targets))
 
 
 def config(req: Request, deps):

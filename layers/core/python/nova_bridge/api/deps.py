@@ -19,6 +19,7 @@ class ApiDeps:
     db: Database
     publisher: Any = None  # EventBridgePublisher, created on first use
     goalert_factory: Any = None  # Settings -> GoAlertBackend; tests pass one wired to the fake
+    kuma_factory: Any = None  # Settings -> KumaClient | None; tests pass one wired to the fake
     uow: PgUnitOfWork = field(init=False)
 
     def __post_init__(self) -> None:
@@ -56,10 +57,28 @@ class ApiDeps:
             self.goalert_factory = goalert_backend
         return self.goalert_factory(self.settings)
 
+    def kuma(self) -> Any:
+        """The Kuma client; a 503 problem naming uptime_kuma when unconfigured."""
+        self.require("uptime_kuma")
+        if self.kuma_factory is None:
+            from nova_bridge.adapters.kuma.factory import kuma_client
+
+            self.kuma_factory = kuma_client
+        client = self.kuma_factory(self.settings)
+        if client is None:
+            raise IntegrationNotConfigured("uptime_kuma")
+        return client
+
     def backend_probes(self) -> dict:
         """Health probes of the backends; None marks one that is not configured."""
         goalert = (lambda: self.goalert().probe()) if self.settings.goalert_configured else None
-        return {"uptime_kuma": None, "goalert": goalert, "nova_comms": None}
+        kuma = None
+        if self.settings.kuma_configured:
+            def kuma() -> dict:
+                from nova_bridge.adapters.kuma.probe import kuma_probe
+
+                return kuma_probe(self.kuma(), self.uow)
+        return {"uptime_kuma": kuma, "goalert": goalert, "nova_comms": None}
 
 
 def default_deps() -> ApiDeps:

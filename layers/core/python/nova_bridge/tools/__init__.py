@@ -1,0 +1,1 @@
+"""Operator command-line tools: `python -m nova_bridge.tools.<tool> --help`."""

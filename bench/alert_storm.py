@@ -218,13 +218,13 @@ def run(quick: bool = False) -> dict[str, Any]:
     try:
         url = pg.create_database(base_url, "storm", replace=True)
         migrations.apply(url)
-        return _storm(url, monitors, webhooks)
+        return storm(url, monitors, webhooks)
     finally:
         if server is not None:
             server.cleanup()
 
 
-def _storm(database_url: str, monitors: int, webhooks: int) -> dict[str, Any]:
+def storm(database_url: str, monitors: int, webhooks: int) -> dict[str, Any]:
     pipe = PagingPipeline(database_url)
     try:
         kuma_ids = _create_monitors(pipe, monitors)

@@ -54,6 +54,9 @@ class Bridge:
 
         self.applied = migrations.apply(url)
         os.environ["NOVA_DATABASE_URL"] = url
+        # bind first, so a port chosen by the OS (port 0) is the one Kuma is told to call back
+        self.httpd = ThreadingHTTPServer((self.host, self.port), self._handler_class())
+        self.port = self.httpd.server_address[1]
         os.environ.setdefault("NOVA_PUBLIC_URL", f"http://{self.host}:{self.port}")
         os.environ.setdefault("NOVA_WEBHOOK_SECRET", tokens.dev_secret(self.state_dir, "dev-webhook-secret"))
         from nova_bridge.settings import get_settings
@@ -66,12 +69,28 @@ class Bridge:
         self.aws = LocalAws(self.settings.event_bus_name).start()
         self.pump = EventPump(self.aws, self._relay, self._worker)
         self.pump.start()
-        self.httpd = ThreadingHTTPServer((self.host, self.port), self._handler_class())
-        self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True).start()
+        self._stop_schedules = threading.Event()
+        if self.settings.kuma_configured:  # the reconciler on its catalogue schedule, first run at once
+            threading.Thread(target=self._reconcile_loop, name="reconciler", daemon=True).start()
         return self
 
+    def _reconcile_loop(self) -> None:
+        from devserver.gateway import function_handler
+        from nova_bridge.catalogue import SCHEDULES
+
+        amount, unit = SCHEDULES["reconciler"].removeprefix("rate(").removesuffix(")").split()
+        every = int(amount) * {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}.get(unit, 1)
+        while not self._stop_schedules.is_set():
+            try:
+                function_handler("reconciler")({}, None)
+            except Exception:  # noqa: BLE001 - keep the local runner alive; the next run retries
+                log.exception("reconciler run failed")
+            self._stop_schedules.wait(every)
+
     def stop(self) -> None:
+        if getattr(self, "_stop_schedules", None):
+            self._stop_schedules.set()
         if self.httpd:
             self.httpd.shutdown()
             self.httpd.server_close()
@@ -170,9 +189,10 @@ def banner(bridge: Bridge) -> str:
         + (f" (applied {', '.join(bridge.applied)})" if bridge.applied else ""),
         "  AWS:           emulated in-process (moto): bus, queues and DLQs from the catalogue",
         "  Token:         make token ROLE=admin TENANT=acme   (then: -H \"Authorization: Bearer <token>\")",
-        f"  Uptime Kuma:   {s.kuma_url + ' (configured)' if s.kuma_configured else 'not configured (set KUMA_URL, KUMA_USERNAME, KUMA_PASSWORD); monitor syncs wait as pending'}",
+        f"  Uptime Kuma:   {s.kuma_url + ' (configured; reconciler every 5 minutes)' if s.kuma_configured else 'not configured (set KUMA_URL, KUMA_USERNAME, KUMA_PASSWORD); monitor syncs wait as pending'}",
         f"  GoAlert:       {s.goalert_url + ' (configured)' if s.goalert_configured else 'not configured (set GOALERT_URL, then make goalert-bootstrap)'}",
-        f"  Webhooks:      Kuma -> {s.public_url}/webhooks/uptime-kuma (header X-Nova-Webhook-Secret)",
+        f"  Webhooks:      Kuma -> {s.public_url}/webhooks/uptime-kuma (header X-Nova-Webhook-Secret; "
+        "set NOVA_PUBLIC_URL if Kuma reaches the bridge by another address)",
         "  Stop with Ctrl-C.",
     ]
     return "\n".join(lines)

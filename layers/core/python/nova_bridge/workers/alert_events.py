@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from nova_bridge.adapters.goalert.client import STATUS_ACKNOWLEDGED, STATUS_CLOSED
+from nova_bridge.adapters.goalert.factory import backend_or_none
 from nova_bridge.adapters.goalert.records import Records
 from nova_bridge.events import Event
 from nova_bridge.workers.runtime import RetryLater
@@ -45,7 +46,7 @@ def on_state_changed(event: Event, deps: Any) -> None:
 
 def on_alert_status(event: Event, deps: Any) -> None:
     """The log text did not say: read the alert's status from GoAlert."""
-    backend = deps.goalert()
+    backend = backend_or_none(deps)
     if backend is None:
         return
     alert = backend.client.get_alert(event.detail.goalert_alert_id, event_limit=1)
@@ -56,7 +57,7 @@ def on_alert_status(event: Event, deps: Any) -> None:
 
 
 def on_verification(event: Event, deps: Any) -> None:
-    backend = deps.goalert()
+    backend = backend_or_none(deps)
     if backend is None:
         return
     tenant_id, nova_user_id = event.detail.tenant_id, event.detail.contact_method_hint

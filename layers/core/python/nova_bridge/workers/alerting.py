@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from nova_bridge.adapters.goalert.factory import backend_or_none
 from nova_bridge.adapters.goalert.records import Records
 from nova_bridge.events import Event
 from nova_bridge.workers.runtime import RetryLater
@@ -44,7 +45,7 @@ def _on_down(deps: Any, row: dict[str, Any], event: Event, alerting: dict[str, A
         return
     if row.get("status") not in (None, "down"):
         return  # a later UP (or maintenance) already superseded this DOWN
-    backend = deps.goalert()
+    backend = backend_or_none(deps)
     if backend is None:
         return  # GoAlert not configured: nobody can be paged
     if not row.get("goalert_integration_key"):
@@ -72,7 +73,7 @@ def _on_up(deps: Any, row: dict[str, Any], key: str) -> None:
         open_alert = Records(tx.conn).open_alert(row["tenant_id"], key)
     if open_alert is None:
         return  # nothing was paged for this monitor: nothing to close
-    backend = deps.goalert()
+    backend = backend_or_none(deps)
     token = row.get("goalert_integration_key")
     if backend is not None and token:
         backend.ingest.close(token, dedup=key)

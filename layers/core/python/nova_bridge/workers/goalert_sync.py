@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 from nova_bridge.adapters.goalert.client import rotation_destination, schedule_destination, user_destination
+from nova_bridge.adapters.goalert.factory import backend_or_none
 from nova_bridge.adapters.goalert.records import Records
 from nova_bridge.errors import BackendRejected
 from nova_bridge.workers.runtime import RetryLater
@@ -37,7 +38,7 @@ def sync_monitor(deps: Any, row: dict[str, Any]) -> bool:
         if row.get("goalert_sync_state") != "disabled" and row.get("deleted_at") is None:
             _save(deps, row, {"goalert_sync_state": "disabled", "goalert_last_error": None})
         return True
-    backend = deps.goalert()
+    backend = backend_or_none(deps)
     if backend is None:  # waits as `pending` until GoAlert is configured (the reconciler picks it up)
         return False
     try:

@@ -15,6 +15,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode
 
+from nova_bridge.adapters.goalert.factory import backend_or_none
 from nova_bridge.adapters.goalert.records import Records
 from nova_bridge.adapters.webhook_auth import webhook_secret
 from nova_bridge.events import Event
@@ -33,7 +34,7 @@ def goalert_username(tenant_id: str, nova_user_id: str) -> str:
 
 
 def on_user_changed(event: Event, deps: Any) -> None:
-    backend = deps.goalert()
+    backend = backend_or_none(deps)
     detail = event.detail
     tenant_id, nova_user_id = detail.tenant_id, detail.nova_user_id
     if not tenant_id:

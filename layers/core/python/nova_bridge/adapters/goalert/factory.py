@@ -94,3 +94,12 @@ def goalert_backend(settings: Settings, *, store: SecretStore | None = None) -> 
         if backend is None:
             backend = _cache[fingerprint] = build_backend(url, credentials)
         return backend
+
+
+def backend_or_none(deps: Any) -> GoAlertBackend | None:
+    """A worker's GoAlert backend, or None while GoAlert is not (fully) configured: the work then
+    waits (sync state `pending`) instead of failing."""
+    try:
+        return deps.goalert()
+    except IntegrationNotConfigured:
+        return None

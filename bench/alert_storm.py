@@ -216,6 +216,11 @@ def run(quick: bool = False) -> dict[str, Any]:
     workdir.chmod(0o777)
     base_url, server = pg.server_url(workdir / "pgdata")
     try:
+        import psycopg
+
+        with psycopg.connect(base_url, autocommit=True) as conn:  # a throwaway server, as in the tests
+            conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+            conn.execute("SELECT pg_reload_conf()")
         url = pg.create_database(base_url, "storm", replace=True)
         migrations.apply(url)
         return storm(url, monitors, webhooks)

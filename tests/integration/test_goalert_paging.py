@@ -115,6 +115,19 @@ def test_policy_spec_change_replaces_the_built_policy(pipe):
     assert pipe.fake.store.services[row["goalert_service_id"]]["escalationPolicyID"] == row["goalert_escalation_policy_id"]
 
 
+def test_switching_to_an_existing_policy_drops_the_built_one(pipe):
+    monitor_id = create_monitor(pipe)
+    pipe.sync_monitor(monitor_id)
+    built = pipe.monitor_row(monitor_id)["goalert_escalation_policy_id"]
+    existing = pipe.backend.client.create_escalation_policy("Team policy", repeat=1)
+    pipe.call("PUT", f"/api/v2/monitoring/monitors/{monitor_id}",
+              json_body=http_monitor(alerting={"enabled": True, "escalation_policy_id": existing["id"]}))
+    assert pipe.sync_monitor(monitor_id)
+    row = pipe.monitor_row(monitor_id)
+    assert row["goalert_escalation_policy_id"] == existing["id"] and built not in pipe.fake.store.policies
+    assert goalert_sync.POLICY_LABEL not in pipe.fake.store.services[row["goalert_service_id"]]["labels"]
+
+
 def test_turning_alerting_off_tears_down_only_what_the_bridge_created(pipe):
     admin = pipe.backend.client
     shared_policy = admin.create_escalation_policy("Shared", repeat=0)
@@ -146,6 +159,11 @@ def test_deleted_monitor_is_removed_from_goalert(pipe):
     assert pipe.call("DELETE", f"/api/v2/monitoring/monitors/{monitor_id}")[0] == 204
     assert pipe.sync_monitor(monitor_id) is True
     assert pipe.fake.store.services == {}
+
+
+def test_user_event_without_tenant_fails_without_retry(pipe):
+    pipe.bus.publish([make_event("user.created", nova_user_id="u-1", name="No tenant")])
+    assert pipe.drain() == [("user.created", "failed")]
 
 
 def test_goalert_not_configured_leaves_the_monitor_pending(pipe):

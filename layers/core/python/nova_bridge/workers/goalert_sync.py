@@ -71,8 +71,8 @@ def _set_up(deps: Any, client: Any, row: dict[str, Any], alerting: dict[str, Any
         if service is None:
             service = _create_service(client, row, alerting, spec)
         else:
-            _update_policy(client, service, row, alerting, spec)
-            service = client.get_service(service["id"]) or service
+            if _update_policy(client, service, row, alerting, spec):
+                service = client.get_service(service["id"]) or service
         key = _our_key(service, monitor_id) or client.create_integration_key(service["id"], KEY_NAME)
         policy_id = service["escalationPolicyID"]
         created = True
@@ -154,20 +154,22 @@ def _create_service(client: Any, row: dict[str, Any], alerting: dict[str, Any],
 
 
 def _update_policy(client: Any, service: dict[str, Any], row: dict[str, Any], alerting: dict[str, Any],
-                   spec: dict[str, Any] | None) -> None:
-    """Point the service at the wanted policy; a rebuilt policy replaces the one we built."""
+                   spec: dict[str, Any] | None) -> bool:
+    """Point the service at the wanted policy; a rebuilt policy replaces the one we built.
+    True when the service changed."""
     built = _labels(service).get(POLICY_LABEL, "")
     built_id, _, built_hash = built.partition(":")
     if spec is None:
         wanted_id = alerting["escalation_policy_id"]
-        if service["escalationPolicyID"] != wanted_id:
+        changed = service["escalationPolicyID"] != wanted_id
+        if changed:
             client.update_service(service["id"], escalation_policy_id=wanted_id)
         if built_id:
             client.set_service_label(service["id"], POLICY_LABEL, "")
             _delete_policy_quietly(client, built_id)
-        return
+        return changed or bool(built_id)
     if built_id == service["escalationPolicyID"] and built_hash == spec["hash"]:
-        return
+        return False
     policy = client.create_escalation_policy(
         _policy_name(spec, row, f" {uuid.uuid4().hex[:6]}"), repeat=spec["repeat"], steps=spec["steps"],
         description=f"Built by the Nova bridge for monitor {row['id']}.")
@@ -175,6 +177,7 @@ def _update_policy(client: Any, service: dict[str, Any], row: dict[str, Any], al
     client.set_service_label(service["id"], POLICY_LABEL, f"{policy['id']}:{spec['hash']}")
     if built_id:
         _delete_policy_quietly(client, built_id)
+    return True
 
 
 def _description(row: dict[str, Any]) -> str:

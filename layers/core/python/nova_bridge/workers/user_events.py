@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from nova_bridge.adapters.goalert.factory import backend_or_none
 from nova_bridge.adapters.goalert.records import Records
 from nova_bridge.adapters.webhook_auth import webhook_secret
+from nova_bridge.errors import InvalidRequest
 from nova_bridge.events import Event
 
 CONTACT_METHOD_NAME = "Nova"
@@ -37,8 +38,8 @@ def on_user_changed(event: Event, deps: Any) -> None:
     backend = backend_or_none(deps)
     detail = event.detail
     tenant_id, nova_user_id = detail.tenant_id, detail.nova_user_id
-    if not tenant_id:
-        raise ValueError("user events must carry the tenant_id")
+    if not tenant_id:  # no retry can fix it: recorded as failed, not redelivered
+        raise InvalidRequest("user events must carry the tenant_id")
     with deps.uow.transaction() as tx:
         mapping = Records(tx.conn).mapping(tenant_id, nova_user_id)
     if backend is None:

@@ -36,8 +36,8 @@ from graphql import (GraphQLError, GraphQLSchema, build_schema, execute, get_ope
                      validate)
 from graphql.execution.values import get_variable_values
 
-from tests.fakes.goalert_store import (OPEN_STATUSES, PUBLIC_CONFIG, Actor, FakeGoAlertError, SentWebhook,
 from tests.contracts import GOALERT_SCHEMA
+from tests.fakes.goalert_store import (OPEN_STATUSES, PUBLIC_CONFIG, Actor, FakeGoAlertError, SentWebhook,
                                        Store, auto_dedup, fmt_ts, parse_ts, zone)
 
 SCHEMA_PATH = GOALERT_SCHEMA

@@ -116,12 +116,7 @@ class PagingPipeline:
     def handlers(self) -> dict[str, Any]:
         from nova_bridge.workers import alert_events, heartbeat_events, user_events
 
-        beats = dict(heartbeat_events.HANDLERS)
-        try:
-            from nova_bridge.workers import status_tracking  # noqa: F401 - the Kuma engineer's module
-        except ImportError:  # until it lands: the minimal status update the paging path needs
-            beats = {dt: _standin_on_heartbeat for dt in beats}
-        return {**beats, **user_events.HANDLERS, **alert_events.HANDLERS}
+        return {**heartbeat_events.HANDLERS, **user_events.HANDLERS, **alert_events.HANDLERS}
 
     def drain(self, max_rounds: int = 10) -> list[tuple[str, str]]:
         """Feed every queued event to the worker; retried events go round again (an SQS redrive)."""
@@ -160,24 +155,6 @@ class PagingPipeline:
     def alerts(self, tenant: str = "tenant-a") -> list[dict[str, Any]]:
         with self.db.transaction() as conn:
             return conn.execute("SELECT * FROM alerts WHERE tenant_id = %s ORDER BY created_at", (tenant,)).fetchall()
-
-
-def _standin_on_heartbeat(event: Any, deps: Any) -> None:
-    """Stand-in for status_tracking.record + alerting: store the transition, then alert."""
-    from nova_bridge.workers import alerting
-
-    detail = event.detail
-    with deps.uow.transaction() as tx:
-        row = tx.conn.execute("SELECT * FROM monitors WHERE kuma_monitor_id = %s FOR UPDATE",
-                              (detail.kuma_monitor_id,)).fetchone()
-        if row is None:
-            return
-        changed = row["status"] != detail.status and (row["status_changed_at"] is None
-                                                      or detail.time >= row["status_changed_at"])
-        if changed:
-            row = tx.conn.execute("UPDATE monitors SET status = %s, status_changed_at = %s WHERE id = %s RETURNING *",
-                                  (detail.status, detail.time, row["id"])).fetchone()
-    alerting.on_heartbeat(deps, row, event, changed)
 
 
 # --- the storm ---------------------------------------------------------------------------------

@@ -229,6 +229,17 @@ def test_down_down_up_gives_one_alert(pipe, paged):
     assert pipe.fake.count(path=INGEST) == 2  # one trigger, one close
 
 
+def test_a_stale_up_does_not_close_the_newer_down(pipe, paged):
+    heartbeat(pipe, 41, "down", T0)
+    heartbeat(pipe, 41, "up", T0 + timedelta(minutes=1))
+    heartbeat(pipe, 41, "down", T0 + timedelta(minutes=2))
+    pipe.drain()
+    heartbeat(pipe, 41, "up", T0 + timedelta(minutes=1))  # redelivered late
+    pipe.drain()
+    assert [a["status"] for a in pipe.alerts()] == ["resolved", "triggered"]
+    assert len(open_goalert_alerts(pipe)) == 1
+
+
 def test_up_before_any_down_does_nothing(pipe, paged):
     heartbeat(pipe, 41, "up", T0)
     pipe.drain()

@@ -69,6 +69,8 @@ def _on_down(deps: Any, row: dict[str, Any], event: Event, alerting: dict[str, A
 
 
 def _on_up(deps: Any, row: dict[str, Any], key: str) -> None:
+    if row.get("status") not in (None, "up"):
+        return  # a stale or redelivered UP: a newer DOWN (or maintenance) holds the monitor now
     with deps.uow.transaction() as tx:
         open_alert = Records(tx.conn).open_alert(row["tenant_id"], key)
     if open_alert is None:

@@ -66,7 +66,7 @@ class NovaBridgeStack(Stack):
         for name, access in FUNCTION_ACCESS.items():
             self._grant(self.functions[name], access)
 
-        self.api.add_catalogue_routes(self.functions.named(catalogue.API_FUNCTIONS))
+        self.api.add_catalogue_routes({name: self.functions.entry_points[name] for name in catalogue.API_FUNCTIONS})
         self.events.connect_workers(self.functions.named(catalogue.WORKER_FUNCTIONS))
         self.events.schedule(self.functions.named(tuple(catalogue.SCHEDULES)))
         self.migrations = self.database.apply_migrations_on_deploy(self.functions["migrations"])

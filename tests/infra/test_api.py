@@ -8,9 +8,22 @@ def routes_by_key(synth):
 
 
 def integration_function(synth, route_props):
+    """Logical id of the function a route invokes, directly or through its SnapStart alias."""
     integration_id = route_props["Target"]["Fn::Join"][1][1]["Ref"]
-    integration = synth.json["Resources"][integration_id]["Properties"]
-    return integration["IntegrationUri"]["Fn::GetAtt"][0]
+    uri = synth.json["Resources"][integration_id]["Properties"]["IntegrationUri"]
+    if "Fn::GetAtt" in uri:
+        return uri["Fn::GetAtt"][0]
+    alias = synth.json["Resources"][uri["Ref"]]
+    assert alias["Type"] == "AWS::Lambda::Alias"
+    return alias["Properties"]["FunctionName"]["Ref"]
+
+
+def test_api_functions_start_from_snapstart_snapshots(dev):
+    functions = dev.resources("AWS::Lambda::Function")
+    for name in catalogue.ALL_FUNCTIONS:
+        props = functions[dev.logical_id(dev.stack.functions[name])]["Properties"]
+        expected = {"ApplyOn": "PublishedVersions"} if name in catalogue.API_FUNCTIONS else None
+        assert props.get("SnapStart") == expected, name
 
 
 def test_every_catalogue_route_and_no_other(dev):

@@ -6,6 +6,7 @@ import pytest
 from nova_bridge import catalogue
 
 from tests.infra.conftest import synthesize
+from tests.infra.test_api import integration_function
 
 EXTRA_ROUTE = catalogue.Route("GET", "/api/v2/alerts/{alert_id}/timeline", "alerts", "alertTimeline",
                               "Timeline of an alert", "alert.view")
@@ -30,9 +31,7 @@ def test_added_routes_are_deployed_on_their_function_with_their_auth(extended):
     jwt_route, public_route = routes[EXTRA_ROUTE.route_key], routes[EXTRA_PUBLIC_ROUTE.route_key]
     assert jwt_route["AuthorizationType"] == "JWT" and public_route["AuthorizationType"] == "NONE"
     for route, props in ((EXTRA_ROUTE, jwt_route), (EXTRA_PUBLIC_ROUTE, public_route)):
-        integration = extended.json["Resources"][props["Target"]["Fn::Join"][1][1]["Ref"]]["Properties"]
-        assert integration["IntegrationUri"]["Fn::GetAtt"][0] == extended.logical_id(
-            extended.stack.functions[route.function])
+        assert integration_function(extended, props) == extended.logical_id(extended.stack.functions[route.function])
 
 
 def test_added_event_route_gets_rule_queue_dlq_and_mapping(extended):

@@ -390,6 +390,21 @@ def test_user_lifecycle_creates_updates_and_deactivates(pipe):
     assert after["active"] is False and pipe.fake.store.contact_methods == {}
 
 
+def test_user_contact_data_reaches_the_notifiers_address_book(pipe):
+    from nova_bridge.workers.notifier import contact_from_settings
+
+    pipe.bus.publish([make_event("user.created", tenant_id="tenant-a", nova_user_id="u-7", name="Lin",
+                                 email="lin@example.test", phone="+4915112345678", time_zone="Europe/Berlin")])
+    pipe.bus.publish([make_event("user.updated", tenant_id="tenant-a", nova_user_id="u-7", name="Lin K.")])
+    pipe.drain()
+    with pipe.db.transaction() as conn:
+        row = conn.execute("SELECT integration_settings FROM monitoring_user_mappings WHERE nova_user_id = 'u-7'"
+                           ).fetchone()
+    contact = contact_from_settings("u-7", row["integration_settings"])
+    assert (contact.name, contact.email, contact.phone, contact.time_zone) == (
+        "Lin K.", "lin@example.test", "+4915112345678", "Europe/Berlin")
+
+
 # --- health ----------------------------------------------------------------------------------------
 
 def test_goalert_health_probe_reports_latency_and_circuit(pipe):

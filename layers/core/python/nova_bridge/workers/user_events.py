@@ -40,7 +40,11 @@ def on_user_changed(event: Event, deps: Any) -> None:
     tenant_id, nova_user_id = detail.tenant_id, detail.nova_user_id
     if not tenant_id:  # no retry can fix it: recorded as failed, not redelivered
         raise InvalidRequest("user events must carry the tenant_id")
+    contact = {k: v for k, v in (("email", detail.email), ("phone", detail.phone), ("name", detail.name),
+                                 ("time_zone", detail.time_zone)) if v}
     with deps.uow.transaction() as tx:
+        if contact and event.detail_type != "user.deleted":  # the notifier's address book, GoAlert or not
+            Records(tx.conn).save_contact(tenant_id, nova_user_id, contact)
         mapping = Records(tx.conn).mapping(tenant_id, nova_user_id)
     if backend is None:
         if mapping is None:  # remember the user; the reconciler creates them once GoAlert is configured

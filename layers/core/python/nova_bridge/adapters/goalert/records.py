@@ -81,6 +81,19 @@ class Records:
             f" ON CONFLICT (tenant_id, nova_user_id) DO UPDATE SET {updates}, updated_at = now() RETURNING *",
             (tenant_id, nova_user_id, *values.values())).fetchone()
 
+    def save_contact(self, tenant_id: str, nova_user_id: str, contact: dict[str, Any]) -> None:
+        """Keep the user's Nova Helix contact data where the notifier reads it; a field an event
+        leaves out keeps its stored value."""
+        self.conn.execute("INSERT INTO tenants (id) VALUES (%s) ON CONFLICT DO NOTHING", (tenant_id,))
+        self.conn.execute(
+            "INSERT INTO monitoring_user_mappings (tenant_id, nova_user_id, integration_settings)"
+            " VALUES (%(t)s, %(u)s, jsonb_build_object('contact', %(c)s::jsonb))"
+            " ON CONFLICT (tenant_id, nova_user_id) DO UPDATE SET integration_settings ="
+            "  monitoring_user_mappings.integration_settings || jsonb_build_object('contact',"
+            "  coalesce(monitoring_user_mappings.integration_settings->'contact', '{}'::jsonb) || %(c)s::jsonb),"
+            "  updated_at = now()",
+            {"t": tenant_id, "u": nova_user_id, "c": Jsonb(contact)})
+
     def goalert_ids(self, tenant_id: str, nova_user_ids: Iterable[str]) -> dict[str, str]:
         """Nova user id -> GoAlert user id, for the active, synced users among them."""
         rows = self.conn.execute(

@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
+# jsii prints a banner on every start that Node 20 is past its end of life; the machine has Node 20.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 ROLE ?= admin
 TENANT ?= acme

@@ -36,7 +36,9 @@ class EventBridgePublisher:
                 result = self.client.put_events(Entries=entries)
             except Exception as exc:  # botocore raises many types; all mean "not published"
                 raise BackendUnavailable("eventbridge", f"PutEvents failed: {type(exc).__name__}: {exc}") from exc
-            for event, entry in zip(chunk, result.get("Entries", [])):
-                if entry.get("ErrorCode"):
+            entries_out = result.get("Entries") or []
+            for index, event in enumerate(chunk):
+                # An entry EventBridge did not answer for is not known to be published: retry it.
+                if index >= len(entries_out) or entries_out[index].get("ErrorCode"):
                     failed.append(event)
         return failed

@@ -117,3 +117,12 @@ def api(deps) -> Api:
 
 def http_monitor(name: str = "Website", **overrides: Any) -> dict[str, Any]:
     return {"name": name, "type": "http", "url": "https://example.com/health", **overrides}
+
+
+def sqs_event(*events) -> dict:
+    """The SQS batch Lambda receives when EventBridge delivered `events` to a queue."""
+    return {"Records": [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "eventSource": "aws:sqs",
+                         "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "attributes": {},
+                         "body": json.dumps({"detail-type": e.detail_type, "source": e.source,
+                                             "detail": e.detail.model_dump(mode="json")})}
+                        for i, e in enumerate(events)]}

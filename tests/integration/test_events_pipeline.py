@@ -14,7 +14,7 @@ from nova_bridge.adapters.outbox import relay_all, store_events
 from nova_bridge.errors import BackendRejected, BackendUnavailable
 from nova_bridge.events import make_event
 from nova_bridge.workers.runtime import SqsWorker
-from tests.conftest import http_monitor
+from tests.conftest import http_monitor, sqs_event
 
 
 @pytest.fixture
@@ -66,13 +66,6 @@ def test_relay_keeps_events_when_the_bus_fails(db):
     row = db.fetchall("SELECT published_at, attempts, last_error FROM outbox")[0]
     assert row["published_at"] is None and row["attempts"] == 1 and "refused" in row["last_error"]
 
-
-def sqs_event(*events):
-    return {"Records": [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "eventSource": "aws:sqs",
-                         "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "attributes": {},
-                         "body": json.dumps({"detail-type": e.detail_type, "source": e.source,
-                                             "detail": e.detail.model_dump(mode="json")})}
-                        for i, e in enumerate(events)]}
 
 
 class Deps:

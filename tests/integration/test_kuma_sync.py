@@ -21,6 +21,7 @@ from nova_bridge.events import make_event
 from nova_bridge.schemas.monitors import MonitorCreate, MonitorUpdate
 from nova_bridge.workers import kuma_sync, status_tracking
 from nova_bridge.workers.deps import WorkerDeps
+from tests.conftest import sqs_event
 from tests.fakes.kuma_server import FakeKuma
 
 USER, PASSWORD, SECRET = "admin", "admin-pass-1", "hook-secret-123"
@@ -67,13 +68,6 @@ def row_of(deps, monitor_id):
     with deps.uow.transaction() as tx:
         return tx.get_monitor_for_sync(monitor_id)
 
-
-def sqs_event(*events):
-    return {"Records": [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "eventSource": "aws:sqs",
-                         "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "attributes": {},
-                         "body": json.dumps({"detail-type": e.detail_type, "source": e.source,
-                                             "detail": e.detail.model_dump(mode="json")})}
-                        for i, e in enumerate(events)]}
 
 
 def changed(action, monitor):

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from nova_bridge.domain.auth import Caller
-from nova_bridge.domain.pagination import decode_cursor, page_of
+from nova_bridge.domain.pagination import list_page
 from nova_bridge.errors import BackendProtocolError, Conflict, NotFound, ValidationFailed
 from nova_bridge.schemas.alerts import Alert, AlertCreate, AlertListQuery, AlertPage
 
@@ -27,12 +27,7 @@ def get_alert(uow: Any, caller: Caller, alert_id: UUID) -> Alert:
 
 
 def list_alerts(uow: Any, caller: Caller, query: AlertListQuery) -> AlertPage:
-    after = decode_cursor(query.cursor) if query.cursor else None
-    filters = query.model_dump(exclude={"limit", "cursor"}, exclude_none=True)
-    with uow.transaction() as tx:
-        rows = tx.list_alerts(caller.tenant_id, filters, after, query.limit + 1)
-    items, cursor = page_of(rows, query.limit, to_api)
-    return AlertPage(items=items, next_cursor=cursor)
+    return list_page(uow, lambda tx: tx.list_alerts, caller.tenant_id, query, to_api, AlertPage)
 
 
 # --- actions through GoAlert ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from nova_bridge.domain.auth import Caller
-from nova_bridge.domain.pagination import decode_cursor, page_of
+from nova_bridge.domain.pagination import list_page
 from nova_bridge.errors import NotFound
 from nova_bridge.schemas.monitors import Monitor, MonitorCreate, MonitorFields, MonitorListQuery, MonitorPage
 
@@ -154,9 +154,4 @@ def delete_monitor(uow: UnitOfWork, caller: Caller, monitor_id: UUID) -> None:
 
 
 def list_monitors(uow: UnitOfWork, caller: Caller, query: MonitorListQuery) -> MonitorPage:
-    after = decode_cursor(query.cursor) if query.cursor else None
-    filters = query.model_dump(exclude={"limit", "cursor"}, exclude_none=True)
-    with uow.transaction() as tx:
-        rows = tx.list_monitors(caller.tenant_id, filters, after, query.limit + 1)
-    items, cursor = page_of(rows, query.limit, to_api)
-    return MonitorPage(items=items, next_cursor=cursor)
+    return list_page(uow, lambda tx: tx.list_monitors, caller.tenant_id, query, to_api, MonitorPage)

@@ -33,3 +33,15 @@ def page_of(rows: list[dict], limit: int, convert) -> tuple[list, str | None]:
     more = len(rows) > limit
     rows = rows[:limit]
     return [convert(r) for r in rows], (encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None)
+
+
+def list_page(uow, lister, tenant_id: str, query, convert, page_model):
+    """One page of a tenant's list: `lister(tx)` is the store's list method, called with
+    (tenant_id, filters, after, limit + 1); `query` is a PageQuery with extra filter fields."""
+    after = decode_cursor(query.cursor) if query.cursor else None
+    filters = query.model_dump(exclude={"limit", "cursor"}, exclude_none=True)
+    with uow.transaction() as tx:
+        rows = lister(tx)(tenant_id, filters, after, query.limit + 1)
+    items, cursor = page_of(rows, query.limit, convert)
+    return page_model(items=items, next_cursor=cursor)
+

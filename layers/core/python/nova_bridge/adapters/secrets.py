@@ -7,6 +7,8 @@ import json
 import threading
 from typing import Any, Protocol
 
+from nova_bridge.errors import BackendError, BackendProtocolError, BackendRejected, BackendUnavailable
+
 
 class SecretStore(Protocol):
     def get(self, secret_id: str) -> dict[str, Any] | None:
@@ -52,9 +54,14 @@ class SecretsManagerStore:
             answer = client.get_secret_value(SecretId=secret_id)
         except client.exceptions.ResourceNotFoundException:
             return None
-        value = json.loads(answer["SecretString"])
+        except Exception as exc:  # botocore's many error types, mapped once for every caller
+            raise _backend_error(exc, secret_id) from exc
+        try:
+            value = json.loads(answer["SecretString"])
+        except (KeyError, TypeError, ValueError):
+            value = None
         if not isinstance(value, dict):
-            raise ValueError(f"secret {secret_id} does not hold a JSON object")
+            raise BackendProtocolError("secretsmanager", f"secret {secret_id} does not hold a JSON object")
         return value
 
     def put(self, secret_id: str, value: dict[str, Any]) -> None:
@@ -64,3 +71,15 @@ class SecretsManagerStore:
             client.put_secret_value(SecretId=secret_id, SecretString=text)
         except client.exceptions.ResourceNotFoundException:
             client.create_secret(Name=secret_id, SecretString=text)
+
+
+def _backend_error(exc: Exception, secret_id: str) -> BackendError:
+    """Throttling, 5xx, timeouts and unreachable endpoints can pass; a refusal (AccessDenied,
+    a deleted or undecryptable secret) needs an operator."""
+    response = getattr(exc, "response", None) or {}
+    code = response.get("Error", {}).get("Code", "")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code and status < 500 and code not in ("ThrottlingException", "InternalServiceError"):
+        return BackendRejected("secretsmanager", f"reading {secret_id} was refused: {code}")
+    return BackendUnavailable("secretsmanager", f"reading {secret_id} failed: {type(exc).__name__}: {exc}")
+

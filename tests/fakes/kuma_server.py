@@ -8,9 +8,12 @@ version's arguments and list pushes, notifications, status pages and maintenance
 it stores and pushes is shaped like the captured monitor of that version.
 
 What real Kuma refuses, this refuses: events before login, keys that are not columns ("no column
-named conditions" on 1.23), a missing required key, a missing `conditions` on 2.x, intervals below
-the version's minimum, unknown ids, a second setup, weak passwords. Answers whose exact text the
-captures do not show are marked "(fake)".
+named conditions" on 1.23), a missing `accepted_statuscodes` (add and edit), a missing `conditions`
+key on 2.x add, intervals outside the version's limits, unknown ids, a second setup, weak passwords.
+What it accepts, this accepts: checked against a real 2.5.3 (docs/kuma-live-check.md) and the 1.23.17
+source, e.g. an add without `timeout` (stored as 0), `deleteMonitor` of an unknown id (ok), an
+`editMonitor` that omits fields (they keep their values; only `port` and `proxyId` fall to null).
+Answers whose exact text neither a capture nor the server's source shows are marked "(fake)".
 
 Fault switches for tests: `stop()` (connections refused), `fault(event, "delay", seconds)`,
 `fault(event, "reject", msg)` (ok:false), `fault(event, "answer", value)` (malformed answer),
@@ -34,8 +37,14 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from tests.contracts import KUMA
 
 CONTRACTS = KUMA
-_REQUIRED_ON_ADD = ("accepted_statuscodes", "notificationIDList", "interval", "retryInterval", "maxretries",
-                    "timeout")
+# Kuma calls `monitor.accepted_statuscodes.every(...)` first thing in add and editMonitor.
+_NO_STATUS_CODES = "Cannot read properties of undefined (reading 'every')"
+# Columns Kuma stores as JSON.stringify(value): an omitted key is stored NULL and read back as null.
+_JSON_COLUMNS = ("kafkaProducerBrokers", "kafkaProducerSaslOptions", "rabbitmqNodes")
+# editMonitor sets these from the payload even when omitted: parseInt(undefined) and a non-integer
+# proxyId both become null. Every other omitted field keeps its value (knex drops undefined).
+_NULLED_WHEN_OMITTED = ("port", "proxyId")
+MAX_INTERVAL_BEFORE_2_5 = 2073600  # 24 days; 2.5 dropped the upper bound
 # toJSON members that are computed, not stored: never set from a payload, ignored when sent.
 _COMPUTED = {"id", "path", "pathName", "childrenIDs", "tags", "maintenance", "includeSensitiveData",
              "forceInactive", "active", "screenshot", "dns_last_result"}
@@ -271,31 +280,46 @@ class FakeKuma:
             if key not in self._columns and key not in _COMPUTED:
                 raise _KumaError(f"insert into `monitor` - SQLITE_ERROR: table monitor has no column named {key}")
 
+    @staticmethod
+    def _check_status_codes(payload: dict) -> None:
+        codes = payload.get("accepted_statuscodes")
+        if not isinstance(codes, list):
+            raise _KumaError(_NO_STATUS_CODES)
+        if not all(isinstance(code, str) for code in codes):
+            raise _KumaError("Accepted status codes are not all strings")
+
     def _check_values(self, monitor: dict) -> None:
-        floor = 1 if _parse(self.version) >= (2, 1) else 20
-        interval = monitor.get("interval")
-        if interval is None or interval < floor:
-            raise _KumaError(f"Interval cannot be less than {floor} seconds")
-        if interval > 24 * 60 * 60:
-            raise _KumaError("Interval cannot be more than 86400 seconds")
-        if self.v2 and monitor.get("conditions") is None:
-            raise _KumaError("SQLITE_CONSTRAINT: NOT NULL constraint failed: monitor.conditions (fake)")
+        """Monitor.validate() of the version: interval limits (retry interval too from 2.1)."""
+        version = _parse(self.version)
+        floor = 1 if version >= (2, 1) else 20
+        ceiling = MAX_INTERVAL_BEFORE_2_5 if version < (2, 5) else None
+        checked = [("Interval", monitor.get("interval"))]
+        if version >= (2, 1):
+            checked.append(("Retry interval", monitor.get("retryInterval")))
+        for label, value in checked:
+            if value is None:
+                continue  # undefined < n is false in JS: Kuma lets it through
+            if ceiling is not None and value > ceiling:
+                raise _KumaError(f"{label} cannot be more than {ceiling} seconds")
+            if value < floor:
+                raise _KumaError(f"{label} cannot be less than {floor} seconds")
 
     def _materialise(self, base: dict, payload: dict) -> dict:
         monitor = copy.deepcopy(base)
         for key, value in payload.items():
             if key not in _COMPUTED:
                 monitor[key] = copy.deepcopy(value)
-        name = monitor.get("name")
-        monitor["pathName"] = name
+        monitor["pathName"] = monitor.get("name")
         if self.v2:
-            monitor["path"] = [name]
+            monitor["path"] = [monitor.get("name")]
         monitor["notificationIDList"] = {str(k): True for k, on in (monitor.get("notificationIDList") or {}).items()
                                          if on}
         return monitor
 
     def _store_new(self, payload: dict) -> dict:
-        monitor = self._materialise(self._template, payload)
+        # columns the payload omits get the database defaults: NULL for the JSON columns, 0 for timeout
+        defaults = {key: None for key in _JSON_COLUMNS if key in self._template}
+        monitor = self._materialise(self._template, {**defaults, "timeout": 0, **payload})
         monitor["id"] = next(self._ids["monitor"])
         monitor["active"] = payload.get("active", True) is not False
         self.monitors[monitor["id"]] = monitor
@@ -386,12 +410,11 @@ class FakeKuma:
         self._logged_in(session)
         if not isinstance(payload, dict):
             raise _KumaError("Cannot read properties of undefined (reading 'notificationIDList') (fake)")
+        self._check_status_codes(payload)
         self._check_columns(payload)
-        missing = [key for key in _REQUIRED_ON_ADD if key not in payload]
-        if missing:
-            raise _KumaError(f"{missing[0]} is required (fake)")
-        if self.v2 and payload.get("conditions") is None:
-            raise _KumaError("SQLITE_CONSTRAINT: NOT NULL constraint failed: monitor.conditions (fake)")
+        if self.v2 and "conditions" not in payload:  # JSON.stringify(undefined) is no value: NULL
+            raise _KumaError("insert into `monitor` - SQLITE_CONSTRAINT: NOT NULL constraint failed: "
+                             "monitor.conditions")
         with self._lock:
             candidate = self._materialise(self._template, payload)
             self._check_values(candidate)
@@ -403,9 +426,12 @@ class FakeKuma:
     def _ev_getMonitor(self, sid, session, monitor_id=None):
         self._logged_in(session)
         monitor = self.monitors.get(_as_int(monitor_id))
-        if monitor is None:
-            raise _KumaError("Cannot read properties of null (reading 'toJSON')")
-        return {"ok": True, "monitor": copy.deepcopy(monitor)}
+        if monitor is None:  # 2.x reads monitor.id for its preload before toJSON
+            raise _KumaError(f"Cannot read properties of null (reading '{'id' if self.v2 else 'toJSON'}')")
+        answer = copy.deepcopy(monitor)
+        if self.v2:  # getMonitor preloads paths without the name: [undefined] -> [null]
+            answer.update(path=[None], pathName="")
+        return {"ok": True, "monitor": answer}
 
     def _ev_getMonitorList(self, sid, session):
         self._logged_in(session)
@@ -419,10 +445,12 @@ class FakeKuma:
         current = self.monitors.get(_as_int(payload.get("id")))
         if current is None:
             raise _KumaError("Cannot read properties of null (reading 'user_id')")
-        # Kuma assigns every editable field from the payload: what is omitted becomes null
-        blank = {key: None for key in self._template if key not in _COMPUTED}
-        blank["notificationIDList"] = {}
-        replacement = {key: payload.get(key, blank[key]) for key in blank}
+        self._check_status_codes(payload)
+        # Kuma assigns every editable field from the payload, but an omitted one is undefined and
+        # knex leaves that column alone; explicit nulls do clear. The notification list is rebuilt.
+        replacement = {key: value for key, value in payload.items() if key in self._template}
+        replacement.update({key: payload.get(key) for key in _NULLED_WHEN_OMITTED if key in self._template})
+        replacement["notificationIDList"] = payload.get("notificationIDList") or {}
         edited = self._materialise(current, replacement)
         self._check_values(edited)
         with self._lock:
@@ -444,17 +472,20 @@ class FakeKuma:
         return self._set_active(sid, session, monitor_id, True, "Resumed Successfully.", "successResumed")
 
     def _ev_deleteMonitor(self, sid, session, *args):
-        # 2.1+: (id, deleteChildren, callback); before: (id, callback). A wrong arity makes Kuma call a
-        # non-function as the callback: it throws and never answers.
-        wants = 2 if _parse(self.version) >= (2, 1) else 1
-        if len(args) != wants or (wants == 2 and not isinstance(args[1], bool)):
+        # 2.1+: (id, deleteChildren, callback), and (id, callback) still works; before: (id, callback)
+        # only, and an extra argument makes Kuma call a non-function as the callback: it throws and
+        # never answers. An unknown id is no error: Kuma deletes nothing and answers ok.
+        if _parse(self.version) >= (2, 1):
+            if len(args) not in (1, 2) or (len(args) == 2 and not isinstance(args[1], bool)):
+                raise _Unanswered()
+        elif len(args) != 1:
             raise _Unanswered()
         self._logged_in(session)
-        monitor = self._owned(args[0])
+        monitor_id = _as_int(args[0])
         with self._lock:
-            del self.monitors[monitor["id"]]
-            self.heartbeats.pop(monitor["id"], None)
-        self._push_monitor(sid, monitor["id"], deleted=True)
+            self.monitors.pop(monitor_id, None)
+            self.heartbeats.pop(monitor_id, None)
+        self._push_monitor(sid, monitor_id, deleted=True)  # whether or not it existed
         return self._msg("Deleted Successfully.", "successDeleted")
 
     # --- notifications ------------------------------------------------------------------------

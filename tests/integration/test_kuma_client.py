@@ -82,14 +82,23 @@ def test_list_follows_the_version_specific_pushes(client, fake):
     assert client._monitors.keys() == {second}  # kept current by the pushes between calls
 
 
-def test_partial_edit_is_what_kuma_punishes(client, fake):
-    monitor_id = add_web(client)
-    if fake.version.startswith("2."):
-        with pytest.raises(BackendRejected, match="conditions"):
-            client._call("editMonitor", {"id": monitor_id, "name": "partial", "interval": 60})
-    else:
+def test_partial_edit_is_refused_or_keeps_omitted_fields(client, fake):
+    monitor_id = add_web(client, description="set by hand")
+    with pytest.raises(BackendRejected, match="reading 'every'"):  # no accepted_statuscodes
         client._call("editMonitor", {"id": monitor_id, "name": "partial", "interval": 60})
-        assert client.get_monitor(monitor_id)["url"] is None  # omitted fields became null
+    client._call("editMonitor", {"id": monitor_id, "name": "partial", "interval": 90,
+                                 "accepted_statuscodes": ["200-299"], "description": None})
+    edited = client.get_monitor(monitor_id)
+    # omitted fields keep their values (knex drops undefined), explicit nulls clear, port always falls
+    assert (edited["name"], edited["interval"], edited["url"]) == ("partial", 90, "https://example.com/health")
+    assert edited["description"] is None and edited["port"] is None
+    assert edited["notificationIDList"] == {}  # the list is rebuilt from the payload
+
+
+def test_delete_of_an_unknown_monitor_is_no_error(client, fake):
+    client.delete_monitor(999)  # Kuma deletes nothing and answers ok
+    if fake.version.startswith("2."):
+        assert client._ok("deleteMonitor", 999)["ok"] is True  # 2.1+ still takes (id, callback)
 
 
 def test_missing_monitor_raises_not_found(client):
@@ -110,8 +119,12 @@ def test_add_refusals_match_kuma(client, fake):
         with pytest.raises(BackendRejected, match="conditions"):
             client._call("add", without)
         assert client.add_monitor(without) > 0  # the client adds it on 2.x
-    with pytest.raises(BackendRejected, match="accepted_statuscodes"):
+    with pytest.raises(BackendRejected, match="reading 'every'"):
         client._call("add", {k: v for k, v in payload.items() if k != "accepted_statuscodes"})
+    with pytest.raises(BackendRejected, match="not all strings"):
+        client._call("add", {**payload, "accepted_statuscodes": [200]})
+    lax = client._call("add", {k: v for k, v in payload.items() if k not in ("timeout", "notificationIDList")})
+    assert client.get_monitor(lax["monitorID"])["timeout"] == 0  # Kuma's column default, not a refusal
     fast = {**payload, "interval": 5}
     if fake.version.startswith("1."):
         with pytest.raises(BackendRejected, match="less than 20 seconds"):

@@ -147,7 +147,7 @@ class FakeGoAlert:
         if fault is not None and fault.kind in ("5xx", "malformed", "graphql_error"):
             response = _fault_response(fault)
         elif url.path == "/api/graphql":
-            response = self._graphql(method, headers, body) if method == "POST" else Response(405, b"Method Not Allowed\n")
+            response = self._graphql(method, headers, body) if method == "POST" else Response(404, b"404 page not found\n")
         elif url.path == "/api/v2/identity/providers/basic":
             response = self._login(method, query, headers, body)
         elif url.path == "/api/v2/generic/incoming":
@@ -240,7 +240,7 @@ class FakeGoAlert:
         form = dict(urllib.parse.parse_qsl(body.decode(errors="replace")))
         referer = urllib.parse.urlsplit(headers.get("referer", ""))
         if not referer.scheme or not referer.netloc:
-            return Response(400, b"invalid value for 'referer': wrong host/path\n")
+            return Response(307, b"")  # GoAlert redirects a login without a Referer
         try:
             with self.store.lock:
                 token = self.store.login(form.get("username", ""), form.get("password", ""))
@@ -274,7 +274,7 @@ class FakeGoAlert:
     def _graphql(self, method: str, headers: dict[str, str], body: bytes) -> Response:
         actor, key = self._authenticate(headers)
         if actor is None:
-            return Response(401, b"Unauthorized\n")
+            return Response(401, b"unauthorized\n")
         try:
             params = json.loads(body)
             if not isinstance(params, dict):
@@ -283,6 +283,9 @@ class FakeGoAlert:
             return _json(400, {"errors": [{"message": f"json request body could not be decoded: {exc}"}],
                                "data": None})
         query = params.get("query") or (key["query"] if key else "")
+        if key is not None and key["query"] != query:  # GoAlert checks this before parsing anything
+            return _json(200, {"errors": [{"message": "wrong query for API key",
+                                           "extensions": {"code": "invalid_query"}}], "data": None})
         if not query:
             return _json(422, _protocol_error("no operation provided", "GRAPHQL_VALIDATION_FAILED"))
         schema = contract_schema()
@@ -300,9 +303,6 @@ class FakeGoAlert:
         coerced = get_variable_values(schema, op.variable_definitions or (), params.get("variables") or {})
         if isinstance(coerced, list):
             return _json(422, {"errors": [_error(e, "GRAPHQL_VALIDATION_FAILED") for e in coerced], "data": None})
-        if key is not None and key["query"] != query:
-            return _json(200, {"errors": [{"message": "wrong query for API key",
-                                           "extensions": {"code": "invalid_query"}}], "data": None})
         with self.store.lock:
             result = execute(schema, document, root_value=self._resolvers, context_value=actor,
                              variable_values=params.get("variables") or {}, operation_name=op_name,
@@ -321,9 +321,11 @@ class FakeGoAlert:
             return Response(405, b"Method Not Allowed\n")
         token = query.get("token") or headers.get("authorization", "")[7:].strip()
         with self.store.lock:
+            if not _is_uuid(token):
+                return Response(400, b"invalid token header format\n")
             key = self.store.integration_keys.get(token)
             if key is None or key["type"] != "generic" or key["serviceID"] not in self.store.services:
-                return Response(401, b"Unauthorized\n")
+                return Response(401, b"unauthorized\n")
             fields = {k: query.get(k, "") for k in ("summary", "details", "action", "dedup")}
             content_type = headers.get("content-type", "").split(";")[0].strip()
             if content_type == "application/json":
@@ -346,18 +348,19 @@ class FakeGoAlert:
             return Response(204)
         answer = {"AlertID": alert["alertID"] if alert else 0, "ServiceID": alert["serviceID"] if alert else "",
                   "IsNew": is_new}
-        return Response(200, json.dumps(answer).encode())  # GoAlert sets no JSON content type here
+        return _json(200, answer)
 
     def _ingest(self, key: dict[str, Any], fields: dict[str, str]) -> tuple[dict[str, Any] | None, bool]:
+        # GoAlert accepts an empty summary here (the alert gets an empty one) and logs
+        # "<verb> via <key name> integration (Generic API)".
         summary, details, dedup = fields["summary"][:2048], fields["details"][:6 * 1024], fields["dedup"]
-        if not summary.strip():
-            raise FakeGoAlertError("invalid value for 'summary': must not be empty")
+        source = f"{key['name']} integration (Generic API)"
         if fields["action"] != "close":
-            return self.store.trigger(key["serviceID"], summary, details, dedup or None, "Generic API")
+            return self.store.trigger(key["serviceID"], summary, details, dedup or None, source, allow_empty=True)
         match = dedup or auto_dedup(summary, details)
         alert = self.store.open_alert(key["serviceID"], match)
         if alert is not None:
-            self.store.set_status(alert, "StatusClosed", f"{key['name']} (Generic API)")
+            self.store.set_status(alert, "StatusClosed", source, via=True)
         return alert, False
 
 
@@ -787,7 +790,7 @@ class _Resolvers:
             dedup = auto_dedup(input["summary"], input.get("details") or "")
         alert = self.store.open_alert(input["serviceID"], dedup)
         if alert is not None:
-            self.store.set_status(alert, "StatusClosed", actor.name)
+            self.store.set_status(alert, "StatusClosed", _log_actor(actor))
         return True
 
     def mutation_updateAlerts(self, actor: Actor, input: dict[str, Any]) -> list[dict[str, Any]]:
@@ -797,7 +800,7 @@ class _Resolvers:
         updated = []
         for alert_id in input["alertIDs"]:
             alert = self.store.alerts.get(alert_id)
-            if alert is not None and self.store.set_status(alert, status, actor.name):
+            if alert is not None and self.store.set_status(alert, status, _log_actor(actor)):
                 updated.append(alert)
         return updated
 
@@ -862,6 +865,18 @@ def _post_webhook(url: str, body: dict[str, Any]) -> None:
         return  # tests never send traffic off this machine
     with contextlib.suppress(httpx.HTTPError):
         httpx.post(url, json=body, timeout=3.0)
+
+
+def _log_actor(actor: Actor) -> str:
+    return actor.name if actor.user_id else ""
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _json(status: int, payload: dict[str, Any]) -> Response:

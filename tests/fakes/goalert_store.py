@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import itertools
+import re
 import secrets
 import threading
 import uuid
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 APP_NAME = "GoAlert"
@@ -22,6 +24,42 @@ DEST_ARG = {"builtin-user": "user_id", "builtin-schedule": "schedule_id",
             "builtin-rotation": "rotation_id", "builtin-webhook": "webhook_url"}
 CONFIG_DEFAULTS = {"General.ApplicationName": "GoAlert", "Webhook.Enable": "false", "Webhook.AllowedURLs": ""}
 PUBLIC_CONFIG = ("General.ApplicationName",)
+
+
+_ID_NAME = re.compile(r"^[a-zA-Z0-9 \-_']+$")
+_USERNAME = re.compile(r"^[a-z0-9._-]+$")
+
+
+def check_id_name(field_name: str, name: str) -> None:
+    """GoAlert's validate.IDName: services, policies, integration keys, contact methods."""
+    if len(name.encode()) < 2:
+        raise FakeGoAlertError(f"invalid value for '{field_name}': must be at least 2 characters")
+    if len(name.encode()) > 64:
+        raise FakeGoAlertError(f"invalid value for '{field_name}': cannot be more than 64 characters")
+    if not ("a" <= name[0] <= "z" or "A" <= name[0] <= "Z"):
+        raise FakeGoAlertError(f"invalid value for '{field_name}': must begin with a letter")
+    if not _ID_NAME.match(name):
+        raise FakeGoAlertError(f"invalid value for '{field_name}': can only contain letters, digits, hyphens, "
+                               "underscores, apostrophe and space")
+    if name.endswith(" "):
+        raise FakeGoAlertError(f"invalid value for '{field_name}': must not end with space")
+
+
+def webhook_url_matches(base_url: str, url: str) -> bool:
+    """GoAlert's config.MatchURL: same scheme and host:port (implicit ports added), the path a
+    prefix, and the base's query values present."""
+    base, test = urlsplit(base_url), urlsplit(url)
+
+    def host(parts: Any) -> str:
+        netloc = parts.netloc.lower()
+        return netloc if ":" in netloc else netloc + {"http": ":80", "https": ":443"}.get(parts.scheme.lower(), "")
+
+    if host(base) != host(test) or base.scheme.lower() != test.scheme.lower():
+        return False
+    if len(base.path) > 1 and not test.path.startswith(base.path):
+        return False
+    test_query = parse_qs(test.query)
+    return all(test_query.get(k, [""])[0] == v[0] for k, v in parse_qs(base.query).items())
 
 
 class FakeGoAlertError(Exception):
@@ -96,6 +134,11 @@ class Store:
                  role: str = "user") -> dict[str, Any]:
         if not username or not password:
             raise FakeGoAlertError("invalid value for 'username': must not be empty")
+        if not 3 <= len(username) <= 24:
+            raise FakeGoAlertError("invalid value for 'username': must be 3 to 24 characters")
+        if not _USERNAME.match(username):
+            raise FakeGoAlertError("invalid value for 'username': can only contain lower-case letters, digits, "
+                                   "and the characters '-', '_', and '.'")
         if any(u["username"] == username for u in self.users.values()):
             raise FakeGoAlertError("invalid value for 'username': already in use")
         user = {"id": str(uuid.uuid4()), "username": username, "password": password,
@@ -117,21 +160,23 @@ class Store:
         if not url.startswith(("http://", "https://")):
             raise FakeGoAlertError("invalid value for 'webhook_url': must be a valid URL")
         allowed = [u for u in self.config.get("Webhook.AllowedURLs", "").split("\n") if u]
-        if allowed and not any(url.startswith(prefix) for prefix in allowed):
-            raise FakeGoAlertError("invalid value for 'webhook_url': url is not allowed by administrator")
+        if allowed and not any(webhook_url_matches(base, url) for base in allowed):
+            raise FakeGoAlertError("invalid value for 'webhook_url': url is not allowed by administator")
 
     def add_contact_method(self, user_id: str, name: str, url: str, *, status_updates: bool,
                            rule_delay: int | None) -> dict[str, Any]:
         self.require(self.users, user_id, "user")
+        check_id_name("name", name)
         self.webhook_allowed(url)
-        cm = {"id": str(uuid.uuid4()), "userID": user_id, "name": name, "url": url, "disabled": False,
-              "pending": True, "statusUpdates": "ENABLED" if status_updates else "DISABLED", "code": None}
+        # As GoAlert: created disabled (enabled by verifyContactMethod), `pending` false, no code
+        # sent until sendContactMethodVerification; webhooks always get status updates.
+        cm = {"id": str(uuid.uuid4()), "userID": user_id, "name": name, "url": url, "disabled": True,
+              "pending": False, "statusUpdates": "ENABLED_FORCED", "code": None}
         self.contact_methods[cm["id"]] = cm
         if rule_delay is not None:
             rule = {"id": str(uuid.uuid4()), "userID": user_id, "contactMethodID": cm["id"],
                     "delayMinutes": rule_delay}
             self.notification_rules[rule["id"]] = rule
-        self.send_verification(cm["id"])
         return cm
 
     def send_verification(self, cm_id: str) -> None:
@@ -142,9 +187,11 @@ class Store:
 
     def verify(self, cm_id: str, code: int) -> None:
         cm = self.require(self.contact_methods, cm_id, "contact method")
+        if not 100000 <= int(code) <= 999999:
+            raise FakeGoAlertError("invalid value for 'Code': must be 6 digits")
         if cm["code"] is None or str(code) != cm["code"]:
             raise FakeGoAlertError("invalid verification code")
-        cm["pending"], cm["code"] = False, None
+        cm["disabled"], cm["code"] = False, None
 
     # --- services, policies, schedules ------------------------------------------------------
 
@@ -156,8 +203,7 @@ class Store:
         return item
 
     def unique_name(self, table: dict[str, dict[str, Any]], name: str, kind: str) -> None:
-        if not name or not name.strip():
-            raise FakeGoAlertError("invalid value for 'name': must not be empty")
+        check_id_name("name", name)
         if any(item["name"].casefold() == name.casefold() for item in table.values()):
             raise FakeGoAlertError(f"invalid value for 'name': {kind} name already in use")
 
@@ -309,30 +355,34 @@ class Store:
         return None
 
     def trigger(self, service_id: str, summary: str, details: str, dedup: str | None,
-                source: str) -> tuple[dict[str, Any], bool]:
-        """GoAlert's CreateOrUpdate for a trigger: an open alert with the same dedup is returned."""
+                source: str, *, allow_empty: bool = False) -> tuple[dict[str, Any], bool]:
+        """GoAlert's CreateOrUpdate for a trigger: an open alert with the same dedup is returned
+        (and logged as a suppressed duplicate). The generic API allows an empty summary."""
         service = self.require(self.services, service_id, "service")
-        if not summary.strip():
+        if not allow_empty and not summary.strip():
             raise FakeGoAlertError("invalid value for 'summary': must not be empty")
         key = dedup or auto_dedup(summary, details)
         existing = self.open_alert(service_id, key)
         if existing:
+            self.log(existing, f"Suppressed duplicate: created via {source}")
             return existing, False
         alert_id = next(self._alert_ids)
         alert = {"id": str(alert_id), "alertID": alert_id, "status": "StatusUnacknowledged", "summary": summary,
                  "details": details, "createdAt": fmt_ts(self.clock()), "serviceID": service_id, "dedup": key,
                  "log": [], "stepNumber": 0, "notified": []}
         self.alerts[alert_id] = alert
-        self.log(alert, f"Created via: {source}")
+        self.log(alert, f"Created via {source}")
         self.notify_step(alert, service)
         return alert, True
 
-    def set_status(self, alert: dict[str, Any], status: str, actor: str) -> bool:
+    def set_status(self, alert: dict[str, Any], status: str, actor: str, *, via: bool = False) -> bool:
+        """`via`: an integration closed it ("Closed via <key> integration (Generic API)")."""
         if alert["status"] == "StatusClosed" or alert["status"] == status:
             return False
         alert["status"] = status
         verb = "Acknowledged" if status == "StatusAcknowledged" else "Closed"
-        self.log(alert, f"{verb} by {actor}")
+        # an API key (no user) leaves the bare verb, as GoAlert does: "Acknowledged"
+        self.log(alert, f"{verb} {'via' if via else 'by'} {actor}" if actor else verb)
         self.status_update(alert)
         return True
 
@@ -361,7 +411,7 @@ class Store:
             rules = {r["contactMethodID"] for r in self.notification_rules.values() if r["userID"] == user_id}
             for cm in self.contact_methods.values():
                 if cm["userID"] == user_id and cm["id"] in rules and not cm["pending"] and not cm["disabled"]:
-                    targets.append((cm["url"], cm["statusUpdates"] == "ENABLED"))
+                    targets.append((cm["url"], cm["statusUpdates"] in ("ENABLED", "ENABLED_FORCED")))
                     self.log(alert, f"Notification sent to {self.users[user_id]['name']} (Webhook)")
         for url, updates in targets:
             self.outbox.append(SentWebhook(url, dict(body)))

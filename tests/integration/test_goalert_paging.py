@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bench.alert_storm import PagingPipeline
+from nova_bridge.adapters.goalert.client import GoAlertClient, GoAlertCredentials
+from nova_bridge.adapters.resilience import CircuitBreaker
 from nova_bridge.events import make_event
 from nova_bridge.workers import alerting, goalert_sync
 from nova_bridge.workers.alerting import dedup_key
@@ -22,6 +24,9 @@ INGEST = "/api/v2/generic/incoming"
 @pytest.fixture
 def pipe(database_url):
     pipeline = PagingPipeline(database_url)
+    # GoAlert's allow-list matches host:port exactly: allow the bridge's public URL (the bench's
+    # "http://127.0.0.1" would be refused by a real GoAlert for a URL with a port)
+    pipeline.backend.client.enable_webhooks([pipeline.settings.public_url])
     yield pipeline
     pipeline.close()
 
@@ -291,7 +296,7 @@ def test_ack_in_goalert_shows_acknowledged_in_the_bridge(pipe):
     nova_user = str(uuid.uuid4())
     mapping = add_user(pipe, nova_user)
     assert mapping["contact_method_verified"] is True
-    assert pipe.fake.store.contact_methods[mapping["goalert_contact_method_id"]]["pending"] is False
+    assert pipe.fake.store.contact_methods[mapping["goalert_contact_method_id"]]["disabled"] is False
     monitor_id = create_monitor(pipe, kuma_id=43, escalation_policy={"steps": [{"user_ids": [nova_user]}]})
     pipe.sync_monitor(monitor_id)
 
@@ -303,8 +308,10 @@ def test_ack_in_goalert_shows_acknowledged_in_the_bridge(pipe):
     assert [(e.detail.goalert_alert_id, e.detail.tenant_id) for e in notified] == \
            [(alert["goalert_alert_id"], "tenant-a")]
 
-    pipe.backend.client.acknowledge_alerts([alert["goalert_alert_id"]])  # someone acks in GoAlert's UI
-    assert pipe.deliver_goalert_webhooks() == [202]  # AlertStatus "Acknowledged by ..."
+    with GoAlertClient(pipe.fake.public_url, credentials=GoAlertCredentials(username="admin", password="admin-password"),
+                       transport=pipe.fake.transport(), breaker=CircuitBreaker("ui")) as ui:
+        ui.acknowledge_alerts([alert["goalert_alert_id"]])  # someone acks in GoAlert's UI (a user session)
+    assert pipe.deliver_goalert_webhooks() == [202]  # AlertStatus "Acknowledged by Admin"
     pipe.drain()
     [alert] = pipe.alerts()
     assert alert["status"] == "acknowledged" and alert["acknowledged_by"].startswith("goalert:")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -85,9 +86,23 @@ def _set_up(deps: Any, client: Any, row: dict[str, Any], alerting: dict[str, Any
             "goalert_synced_at": deps.clock()})
 
 
+_NOT_IN_GOALERT_NAME = re.compile(r"[^A-Za-z0-9 _'-]+")
+_GOALERT_NAME_MAX = 64
+
+
+def goalert_name(base: str, monitor_id: Any, suffix: str = "") -> str:
+    """A name GoAlert accepts for a service or policy (2-64 ASCII letters, digits, space, `-_'`,
+    starting with a letter), unique by the monitor id: names are global across tenants."""
+    tail = f" {monitor_id}{suffix}"
+    cleaned = " ".join(_NOT_IN_GOALERT_NAME.sub(" ", base).split())
+    if not cleaned[:1].isalpha():
+        cleaned = f"Nova {cleaned}".strip()
+    cleaned = cleaned[:_GOALERT_NAME_MAX - len(tail)].rstrip(" -_'")
+    return cleaned + tail
+
+
 def _service_name(row: dict[str, Any], alerting: dict[str, Any]) -> str:
-    # GoAlert service names are global and unique: the monitor id keeps tenants apart.
-    return f"{alerting.get('service_name') or row['name']} [{row['id']}]"
+    return goalert_name(alerting.get("service_name") or row["name"], row["id"])
 
 
 def _key_name(monitor_id: str) -> str:
@@ -135,7 +150,7 @@ def _policy_spec(deps: Any, row: dict[str, Any], alerting: dict[str, Any]) -> di
 
 
 def _policy_name(spec: dict[str, Any], row: dict[str, Any], suffix: str = "") -> str:
-    return f"{spec['base_name']} [{row['id']}]{suffix}"
+    return goalert_name(spec["base_name"], row["id"], suffix)
 
 
 def _create_service(client: Any, row: dict[str, Any], alerting: dict[str, Any],

@@ -2,8 +2,9 @@
 webhook contact method and the mapping between them.
 
 Every user gets one WEBHOOK contact method pointing at the bridge
-(`{NOVA_PUBLIC_URL}/webhooks/goalert/{secret}?tenant=...&user=...`); GoAlert sends it a
-Verification code, which comes back as `goalert.verification` and is submitted automatically.
+(`{NOVA_PUBLIC_URL}/webhooks/goalert/{secret}?tenant=...&user=...`). GoAlert creates it disabled;
+the bridge asks for a Verification code, which comes back as `goalert.verification` and is
+submitted automatically (that enables it).
 A deleted user keeps their GoAlert user (schedules and alert history refer to it) but loses the
 contact method, so GoAlert cannot page them any more, and the mapping turns inactive.
 """
@@ -11,6 +12,7 @@ contact method, so GoAlert cannot page them any more, and the mapping turns inac
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -18,8 +20,10 @@ from urllib.parse import urlencode
 from nova_bridge.adapters.goalert.factory import backend_or_none
 from nova_bridge.adapters.goalert.records import Records
 from nova_bridge.adapters.webhook_auth import webhook_secret
-from nova_bridge.errors import InvalidRequest
+from nova_bridge.errors import BackendRejected, InvalidRequest
 from nova_bridge.events import Event
+
+logger = logging.getLogger("nova_bridge.workers.user_events")
 
 CONTACT_METHOD_NAME = "Nova"
 
@@ -30,8 +34,8 @@ def contact_method_url(settings: Any, tenant_id: str, nova_user_id: str) -> str:
 
 
 def goalert_username(tenant_id: str, nova_user_id: str) -> str:
-    # GoAlert usernames are global: derive a stable, tenant-distinct one.
-    return "nova-" + hashlib.sha256(f"{tenant_id}\x00{nova_user_id}".encode()).hexdigest()[:20]
+    # GoAlert usernames are global (and at most 24 characters): a stable, tenant-distinct one.
+    return "nova-" + hashlib.sha256(f"{tenant_id}\x00{nova_user_id}".encode()).hexdigest()[:19]
 
 
 def on_user_changed(event: Event, deps: Any) -> None:
@@ -69,9 +73,20 @@ def on_user_changed(event: Event, deps: Any) -> None:
                      if (cm.get("dest") or {}).get("args", {}).get("webhook_url") == url), None)
     if existing is None:
         existing = client.create_contact_method(user["id"], CONTACT_METHOD_NAME, url)
+    # GoAlert creates a contact method disabled and sends no code by itself: the code is asked
+    # for once the id is stored, so the `goalert.verification` it causes finds the mapping.
     with deps.uow.transaction() as tx:
         Records(tx.conn).save_mapping(tenant_id, nova_user_id, goalert_contact_method_id=existing["id"],
-                                      contact_method_verified=not existing.get("pending", True))
+                                      contact_method_verified=not existing["disabled"])
+    if existing["disabled"]:  # not verified yet (a lost code is asked for again on the next event)
+        _ask_for_code(client, existing["id"])
+
+
+def _ask_for_code(client: Any, contact_method_id: str) -> None:
+    try:
+        client.send_contact_method_verification(contact_method_id)
+    except BackendRejected as exc:  # e.g. GoAlert's one code per minute: the reconciler asks again
+        logger.warning("GoAlert sent no verification code to contact method %s: %s", contact_method_id, exc)
 
 
 def _adopt_or_create(client: Any, tenant_id: str, nova_user_id: str, name: str, email: str | None) -> dict[str, Any]:

@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import threading
 import time
 from typing import Any
@@ -519,19 +520,21 @@ class FakeKuma:
         title, slug = (title or "").strip(), (slug or "").strip()
         if not title or not slug:
             raise _KumaError("Please input all fields")
-        if not all(c.isdigit() or ("a" <= c <= "z") or c == "-" for c in slug):
-            raise _KumaError("Accept characters: a-z 0-9 -")
+        slug = slug.lower()  # Kuma lowercases, then checks the slug
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+            raise _KumaError("Invalid Slug")
         if slug in self.status_pages:
-            raise _KumaError("SQLITE_CONSTRAINT: UNIQUE constraint failed: status_page.slug")
+            raise _KumaError("insert into `status_page` - SQLITE_CONSTRAINT: UNIQUE constraint failed: "
+                             "status_page.slug")
         page = {"id": next(self._ids["status"]), "slug": slug, "title": title, "description": None,
                 "icon": "/icon.svg", "theme": "auto", "autoRefreshInterval": 300, "published": True,
                 "showTags": False, "domainNameList": [], "customCSS": None, "footerText": None,
                 "showPoweredBy": True, "googleAnalyticsId": None, "showCertificateExpiry": False}
         self.status_pages[slug] = page
         self.public_groups[slug] = []
-        self.incidents[slug] = None
-        self.sio.emit("statusPageList", self._status_page_list(), to=sid)
-        return {"ok": True, "msg": "OK!"}
+        self.incidents[slug] = None  # no statusPageList push: Kuma sends that list only after login
+        return {"ok": True, "msg": "successAdded", "msgi18n": True, "slug": slug} if self.v2 else \
+            {"ok": True, "msg": "OK!"}
 
     def _page(self, slug: Any) -> dict:
         page = self.status_pages.get(slug)
@@ -559,8 +562,15 @@ class FakeKuma:
             saved.append({"id": group.get("id") or next(self._ids["group"]), "name": group.get("name"),
                           "monitorList": monitors})
         self.public_groups[slug] = saved
-        self.sio.emit("statusPageList", self._status_page_list(), to=sid)
         return {"ok": True, "publicGroupList": copy.deepcopy(saved)}
+
+    def _ev_deleteStatusPage(self, sid, session, slug=None):
+        self._logged_in(session)
+        if self.status_pages.pop(slug, None) is None:
+            raise _KumaError("Status Page is not found")
+        self.public_groups.pop(slug, None)
+        self.incidents.pop(slug, None)
+        return {"ok": True}
 
     def _ev_postIncident(self, sid, session, slug=None, incident=None):
         self._logged_in(session)
@@ -574,7 +584,8 @@ class FakeKuma:
         else:
             stored = {"id": next(self._ids["incident"]), "title": incident.get("title"),
                       "content": incident.get("content"), "style": incident.get("style") or "primary",
-                      "pin": True, "createdDate": now, "lastUpdatedDate": None}
+                      "pin": True, "active": True, "status_page_id": self._page(slug)["id"], "createdDate": now,
+                      "lastUpdatedDate": None}
         self.incidents[slug] = stored
         return {"ok": True, "incident": copy.deepcopy(stored)}
 
@@ -623,7 +634,7 @@ class FakeKuma:
     def _ev_getMonitorMaintenance(self, sid, session, maintenance_id=None):
         self._logged_in(session)
         ids = self.maintenance_monitors.get(_as_int(maintenance_id), [])
-        return {"ok": True, "monitors": [{"id": i, "name": self.monitors[i]["name"]} for i in ids if i in self.monitors]}
+        return {"ok": True, "monitors": [{"id": i} for i in ids if i in self.monitors]}  # SELECT monitor.id only
 
     def _ev_getMaintenanceList(self, sid, session):
         self._logged_in(session)
@@ -641,8 +652,7 @@ class FakeKuma:
 
     def _ev_deleteMaintenance(self, sid, session, maintenance_id=None):
         self._logged_in(session)
-        if self.maintenances.pop(_as_int(maintenance_id), None) is None:
-            raise _KumaError("Maintenance not found (fake)")
+        self.maintenances.pop(_as_int(maintenance_id), None)  # an unknown id is no error in Kuma
         self.sio.emit("maintenanceList", self._maintenance_list(), to=sid)
         return self._msg("Deleted Successfully.", "successDeleted")
 

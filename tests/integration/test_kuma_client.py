@@ -177,7 +177,11 @@ def test_status_page_calls(client, fake):
                                      [{"name": "Services", "monitorList": [{"id": monitor_id}]}])
     assert groups[0]["id"] and groups[0]["monitorList"] == [{"id": monitor_id}]
     assert client.get_status_page("acme")["description"] == "all systems"
+    logins = fake.count("login") + fake.count("loginByToken")
     assert {page["slug"] for page in client.list_status_pages().values()} == {"acme"}
+    assert fake.count("login") + fake.count("loginByToken") == logins + 1  # the list comes only with a login
+    client.list_status_pages()
+    assert fake.count("login") + fake.count("loginByToken") == logins + 1  # fresh until the next change
 
     incident = client.post_incident("acme", "Degraded", "We are looking into it", style="warning")
     updated = client.post_incident("acme", "Degraded", "Fixed soon", incident_id=incident["id"])
@@ -186,19 +190,26 @@ def test_status_page_calls(client, fake):
     assert fake.incidents["acme"]["pin"] is False
     with pytest.raises(KumaNotFound):
         client.get_status_page("nope")
+    client.delete_status_page("acme")
+    assert client.list_status_pages() == {}
+    with pytest.raises(KumaNotFound):
+        client.delete_status_page("acme")
 
 
 def test_maintenance_calls(client, fake):
     monitor_id = add_web(client)
     maintenance_id = client.add_maintenance({"title": "db upgrade", "description": "tonight"})
     client.add_monitor_maintenance(maintenance_id, [monitor_id])
-    assert client.get_monitor_maintenance(maintenance_id) == [{"id": monitor_id, "name": "web"}]
+    assert client.get_monitor_maintenance(maintenance_id) == [{"id": monitor_id}]  # Kuma selects monitor.id only
     listed = client.list_maintenances()
     assert listed[maintenance_id]["title"] == "db upgrade" and listed[maintenance_id]["strategy"] == "manual"
     client.pause_maintenance(maintenance_id)
     assert client.list_maintenances()[maintenance_id]["active"] is False
     with pytest.raises(BackendRejected):
         client.add_maintenance({"title": "x", "strategy": "sometimes"})
+    client.delete_maintenance(maintenance_id)
+    client.delete_maintenance(maintenance_id)  # Kuma answers ok for an id it no longer has
+    assert maintenance_id not in client.list_maintenances()
 
 
 # --- login, gating, tokens ----------------------------------------------------------------------

@@ -109,6 +109,41 @@ def test_ensure_webhook_notification_is_idempotent(kuma):
     assert first not in {n["id"] for n in kuma.list_notifications()}
 
 
+def test_status_page_and_maintenance_calls(kuma):
+    name, slug = unique("nova-live-page"), unique("nova-live")
+    monitor_id = kuma.add_monitor({**kuma_monitor_payload(
+        {"name": name, "type": "http", "url": "http://127.0.0.1:9/", "interval_seconds": 60},
+        version=kuma.version, notification_ids=[]), "active": False})
+    maintenance_id = None
+    try:
+        kuma.add_status_page("Nova live", slug)
+        assert slug in {page["slug"] for page in kuma.list_status_pages().values()}
+        config = kuma.get_status_page(slug)
+        groups = kuma.save_status_page(slug, {**config, "description": "live check"},
+                                       [{"name": "Services", "monitorList": [{"id": monitor_id}]}])
+        assert groups[0]["id"] and [m["id"] for m in groups[0]["monitorList"]] == [monitor_id]
+        assert kuma.get_status_page(slug)["description"] == "live check"
+        incident = kuma.post_incident(slug, "Degraded", "looking into it")
+        assert kuma.post_incident(slug, "Degraded", "fixed soon", incident_id=incident["id"])["id"] == incident["id"]
+        kuma.unpin_incident(slug)
+
+        maintenance_id = kuma.add_maintenance({"title": name, "description": "live check"})
+        kuma.add_monitor_maintenance(maintenance_id, [monitor_id])
+        assert kuma.get_monitor_maintenance(maintenance_id) == [{"id": monitor_id}]
+        assert kuma.list_maintenances()[maintenance_id]["title"] == name
+        kuma.pause_maintenance(maintenance_id)
+        assert not kuma.list_maintenances()[maintenance_id]["active"]
+    finally:
+        if maintenance_id is not None:
+            kuma.delete_maintenance(maintenance_id)
+        kuma.delete_status_page(slug)
+        kuma.delete_monitor(monitor_id)
+    assert slug not in {page["slug"] for page in kuma.list_status_pages().values()}
+    assert maintenance_id not in kuma.list_maintenances()
+    with pytest.raises(KumaNotFound):
+        kuma.delete_status_page(slug)
+
+
 def test_ping_reports_the_version(kuma):
     result = kuma.ping()
     assert result["version"] == kuma.version and result["latency_ms"] >= 0

@@ -171,6 +171,7 @@ class KumaClient:
         self._monitor_list_seq = 0
         self._notifications: list[dict] | None = None
         self._status_pages: dict[int, dict] | None = None
+        self._status_pages_stale = False  # this client changed pages since the login's list
         self._maintenances: dict[int, dict] = {}
         self._maintenance_seq = 0
         self._track_beats = False  # decode heartbeat pushes (only while latest_heartbeats runs)
@@ -249,8 +250,10 @@ class KumaClient:
         return monitor
 
     def edit_monitor(self, monitor_id: int, changes: Mapping[str, Any]) -> dict:
-        """Read-modify-write: Kuma's editMonitor replaces every field, so we send the full monitor
-        with `changes` applied. Returns the monitor as Kuma holds it afterwards."""
+        """Read-modify-write: Kuma's editMonitor refuses a monitor without `accepted_statuscodes`,
+        rebuilds the notification list from `notificationIDList` (omitted: all detached), nulls an
+        omitted `port` and keeps other omitted fields; so we send the full monitor with `changes`
+        applied. Returns the monitor as Kuma holds it afterwards."""
         current = self.get_monitor(monitor_id)
         merged = shape_for_version({**current, **changes, "id": int(monitor_id)}, self.version)
         self._call("editMonitor", merged)
@@ -348,6 +351,12 @@ class KumaClient:
 
     def add_status_page(self, title: str, slug: str) -> None:
         self._call("addStatusPage", title, slug)
+        self._status_pages_stale = True
+
+    def delete_status_page(self, slug: str) -> None:
+        """Raises KumaNotFound for an unknown slug."""
+        self._call("deleteStatusPage", slug)
+        self._status_pages_stale = True
 
     def get_status_page(self, slug: str) -> dict:
         config = self._call("getStatusPage", slug).get("config")
@@ -361,10 +370,17 @@ class KumaClient:
         [{id}]}]`; returns the groups with the ids Kuma gave them."""
         icon = img_data_url or config.get("icon") or "/icon.svg"
         answer = self._call("saveStatusPage", slug, dict(config), icon, public_group_list)
+        self._status_pages_stale = True
         groups = answer.get("publicGroupList")
         return groups if isinstance(groups, list) else []
 
     def list_status_pages(self) -> dict[int, dict]:
+        """Status pages by id. Kuma pushes `statusPageList` only after login and has no event to ask
+        for it, so after this client changed a page it logs in afresh to read the list."""
+        with self._call_lock:
+            if self._status_pages_stale:
+                self._drop()
+
         def listing() -> dict[int, dict]:
             self._wait(lambda: self._status_pages is not None, "the statusPageList push")
             with self._cond:
@@ -521,6 +537,7 @@ class KumaClient:
         with self._cond:
             self._lost, self._gate, self._auto_login, self._setup_pushed = None, False, False, False
             self._notifications, self._status_pages, self._version = None, None, None
+            self._status_pages_stale = False
             self._latest_beats, self._beat_lists = {}, set()
             self._last_rx = time.monotonic()
         self._sio = sio

@@ -424,3 +424,16 @@ def test_goalert_health_probe_reports_latency_and_circuit(pipe):
     assert unhealthy.status == "unhealthy" and "unreachable" in unhealthy.error
     pipe.api_deps.settings = replace(pipe.settings, goalert_url=None)
     assert pipe.api_deps.backend_probes()["goalert"] is None
+
+
+def test_monitor_names_goalert_refuses_become_valid_service_and_policy_names(pipe):
+    code, body = pipe.call("POST", "/api/v2/monitoring/monitors", json_body=http_monitor(
+        name="1 api.example.com [prod] ✓ with a very long name that goes on", alerting={"enabled": True}))
+    assert code == 201, body
+    monitor_id = uuid.UUID(body["id"])
+    assert pipe.sync_monitor(monitor_id) is True  # the fake refuses what GoAlert's validate.IDName refuses
+    row = pipe.monitor_row(monitor_id)
+    service = pipe.fake.store.services[row["goalert_service_id"]]
+    policy = pipe.fake.store.policies[row["goalert_escalation_policy_id"]]
+    for name in (service["name"], policy["name"]):
+        assert name.startswith("Nova 1 api example com prod") and name.endswith(f" {monitor_id}") and len(name) <= 64

@@ -54,7 +54,9 @@ class PagingPipeline:
         self.fake = fake or FakeGoAlert(webhook_sender=lambda url, body: self.hooks.append((url, body)))
         admin = build_backend(self.fake.public_url, GoAlertCredentials(username="admin", password="admin-password"),
                               transport=self.fake.transport(), breaker=CircuitBreaker("admin"), sleep=lambda _: None)
-        admin.client.enable_webhooks(["http://127.0.0.1"])
+        # GoAlert matches the allow-list on scheme, host:port and a path prefix, as the real server does.
+        public_url = (settings or Settings()).public_url
+        admin.client.enable_webhooks([f"{public_url}/webhooks/goalert/"])
         token = admin.client.create_gql_api_key(
             "bridge", description="tests", expires_at=datetime.now(timezone.utc) + timedelta(days=1)).token
         self.backend = build_backend(self.fake.public_url, GoAlertCredentials(api_key=token),

@@ -113,9 +113,6 @@ def _schedule_body(**overrides):
             **overrides}
 
 
-@pytest.mark.xfail(strict=True, reason="domain/oncall.py names GoAlert schedules/rotations "
-                   "'<tenant>/<name>/<rotation>'; GoAlert v0.34.1 refuses '/' in names (validate.IDName), "
-                   "see docs/goalert-live-check.md")
 def test_schedules_are_created_listed_and_scoped_to_the_tenant(pipe):
     add_users(pipe, "ada", "bob")
     code, schedule = pipe.call("POST", "/api/v2/oncall/schedules", json_body=_schedule_body())
@@ -145,9 +142,6 @@ def test_schedule_input_is_validated(pipe, change, field):
     assert pipe.fake.store.schedules == {}
 
 
-@pytest.mark.xfail(strict=True, reason="domain/oncall.py names GoAlert schedules/rotations "
-                   "'<tenant>/<name>/<rotation>'; GoAlert v0.34.1 refuses '/' in names (validate.IDName), "
-                   "see docs/goalert-live-check.md")
 def test_current_on_call_and_overrides(pipe, monitor_id):
     add_users(pipe, "ada", "bob", "cy")
     schedule = pipe.call("POST", "/api/v2/oncall/schedules", json_body=_schedule_body())[1]

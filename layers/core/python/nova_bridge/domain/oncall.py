@@ -4,6 +4,8 @@ and translates between Nova and GoAlert user ids."""
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -61,10 +63,14 @@ def create_schedule(uow: Any, goalert: Any, caller: Caller, body: ScheduleCreate
     with uow.transaction() as tx:
         mapped = _goalert_users(tx, caller, sorted({u for r in body.rotations for u in r.user_ids}),
                                 "body.rotations.user_ids")
+    from nova_bridge.adapters.goalert.names import goalert_name
+
     client = goalert.client
-    # GoAlert names are global: the tenant prefix keeps tenants' schedule names apart.
-    prefix = f"{caller.tenant_id}/{body.name}"
-    rotations = [client.create_rotation(f"{prefix}/{r.name}", body.time_zone, start=r.start, rotation_type=r.type,
+    # GoAlert names are global: a short hash of the tenant keeps tenants' schedule names apart.
+    tenant_tag = "t" + hashlib.sha256(caller.tenant_id.encode()).hexdigest()[:10]
+    prefix = goalert_name(body.name, tenant_tag)
+    rotations = [client.create_rotation(goalert_name(f"{body.name} {r.name}", tenant_tag), body.time_zone,
+                                        start=r.start, rotation_type=r.type,
                                         shift_length=r.shift_length, user_ids=[mapped[u] for u in r.user_ids],
                                         description=f"Nova tenant {caller.tenant_id}")
                  for r in body.rotations]

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import uuid
 from typing import Any
 
 from nova_bridge.adapters.goalert.client import rotation_destination, schedule_destination, user_destination
 from nova_bridge.adapters.goalert.factory import backend_or_none
+from nova_bridge.adapters.goalert.names import goalert_name
 from nova_bridge.adapters.goalert.records import Records
 from nova_bridge.errors import BackendRejected
 from nova_bridge.workers.runtime import RetryLater
@@ -84,21 +84,6 @@ def _set_up(deps: Any, client: Any, row: dict[str, Any], alerting: dict[str, Any
             "goalert_service_id": service["id"], "goalert_escalation_policy_id": policy_id,
             "goalert_integration_key": key["id"], "goalert_sync_state": "synced", "goalert_last_error": None,
             "goalert_synced_at": deps.clock()})
-
-
-_NOT_IN_GOALERT_NAME = re.compile(r"[^A-Za-z0-9 _'-]+")
-_GOALERT_NAME_MAX = 64
-
-
-def goalert_name(base: str, monitor_id: Any, suffix: str = "") -> str:
-    """A name GoAlert accepts for a service or policy (2-64 ASCII letters, digits, space, `-_'`,
-    starting with a letter), unique by the monitor id: names are global across tenants."""
-    tail = f" {monitor_id}{suffix}"
-    cleaned = " ".join(_NOT_IN_GOALERT_NAME.sub(" ", base).split())
-    if not cleaned[:1].isalpha():
-        cleaned = f"Nova {cleaned}".strip()
-    cleaned = cleaned[:_GOALERT_NAME_MAX - len(tail)].rstrip(" -_'")
-    return cleaned + tail
 
 
 def _service_name(row: dict[str, Any], alerting: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ ROLE ?= admin
 TENANT ?= acme
 USER_ID ?=
 
-.PHONY: venv run token test test-unit test-integration test-infra test-e2e test-live bench goalert-bootstrap clean
+.PHONY: venv run token test test-unit test-integration test-infra test-e2e test-live bench reconcile goalert-bootstrap clean
 
 venv: $(STAMP)
 
@@ -49,6 +49,9 @@ test-live: venv
 
 bench: venv  ## Benchmarks; figures printed and written to bench/results.json
 	@$(PY) -m bench
+
+reconcile: venv  ## Repair drift with Kuma: make reconcile ARGS="--tenant acme --dry-run"
+	@$(PY) -m nova_bridge.tools.reconcile $(ARGS)
 
 goalert-bootstrap: venv  ## Create GoAlert API keys once from admin credentials
 	@$(PY) -m nova_bridge.adapters.goalert.bootstrap --url "$$GOALERT_URL" --username "$$GOALERT_USERNAME" --password "$$GOALERT_PASSWORD"

@@ -53,8 +53,12 @@ bench: venv  ## Benchmarks; figures printed and written to bench/results.json
 reconcile: venv  ## Repair drift with Kuma: make reconcile ARGS="--tenant acme --dry-run"
 	@$(PY) -m nova_bridge.tools.reconcile $(ARGS)
 
-goalert-bootstrap: venv  ## Create GoAlert API keys once from admin credentials
-	@$(PY) -m nova_bridge.adapters.goalert.bootstrap --url "$$GOALERT_URL" --username "$$GOALERT_USERNAME" --password "$$GOALERT_PASSWORD"
+# Once per GoAlert (deployed: with AWS credentials for its Secrets Manager secret, GOALERT_SECRET_ID):
+# creates the API key of our operations document and allows GoAlert's webhooks to NOVA_PUBLIC_URL.
+goalert-bootstrap: venv  ## GOALERT_URL, GOALERT_USERNAME, GOALERT_PASSWORD, GOALERT_SECRET_ID, NOVA_PUBLIC_URL
+	@$(PY) -m nova_bridge.adapters.goalert.bootstrap --url "$$GOALERT_URL" --username "$$GOALERT_USERNAME" \
+		--password-env GOALERT_PASSWORD $${GOALERT_SECRET_ID:+--secret-id "$$GOALERT_SECRET_ID"} \
+		--enable-webhooks "$${NOVA_PUBLIC_URL:-http://127.0.0.1:8080}/webhooks/goalert/"
 
 clean:
 	rm -rf $(VENV) .local cdk.out .pytest_cache

@@ -24,10 +24,10 @@ class IntegrationSecrets(Construct):
         self.removal = RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY
         # {"api_key": ...} issued by Nova Comms.
         self.comms = self._secret("Comms", "comms", "Nova Comms API key", template={"api_key": PLACEHOLDER})
-        # GoAlert: admin login for bootstrap, API keys filled in after bootstrap.
+        # GoAlert: the admin login the bootstrap uses; the bootstrap adds the API key (api_key, ...).
         self.goalert = self._secret(
-            "Goalert", "goalert", "GoAlert admin login and API keys",
-            template={"username": "nova-bridge", "graphql_api_key": PLACEHOLDER}, generate="password",
+            "Goalert", "goalert", "GoAlert admin login and API key",
+            template={"username": "nova-bridge"}, generate="password",
         )
         # Kept apart from the API credentials: only the GoAlert task ever reads it.
         self.goalert_encryption_key = self._secret(

@@ -17,7 +17,7 @@ from nova_bridge.adapters.goalert.client import GoAlertClient
 from nova_bridge.adapters.goalert.documents import OperationsDocument, operations_document
 from nova_bridge.adapters.resilience import CircuitBreaker
 from nova_bridge.adapters.secrets import InMemorySecretStore, SecretsManagerStore
-from nova_bridge.errors import BackendRejected
+from nova_bridge.errors import BackendRejected, IntegrationNotConfigured
 from tests.fakes.goalert_server import FakeGoAlert
 
 SECRET_ID = "nova/test/goalert"
@@ -128,3 +128,17 @@ def test_secrets_manager_store_round_trip(aws):
     store.put("s", {"a": 1})
     store.put("s", {"a": 2})
     assert store.get("s") == {"a": 2}
+
+
+def test_bootstrap_keeps_what_the_deployed_secret_already_holds():
+    with mock_aws():
+        store = SecretsManagerStore(region_name="eu-west-1")
+        store.put("nova/goalert", {"username": "admin", "password": "admin-password"})
+        with pytest.raises(IntegrationNotConfigured):
+            credentials_from_secret(store.get("nova/goalert"))  # before the bootstrap: a 503, not a crash
+        fake = FakeGoAlert()
+        bootstrap_api_key(fake.public_url, "admin", "admin-password", store, secret_id="nova/goalert",
+                          transport=fake.transport())
+        secret = store.get("nova/goalert")
+        assert secret["username"] == "admin" and secret["password"] == "admin-password" and secret["api_key"]
+        assert credentials_from_secret(secret).api_key == secret["api_key"]

@@ -28,7 +28,7 @@ import httpx
 from nova_bridge.adapters.goalert.client import GoAlertClient, GoAlertCredentials, iso
 from nova_bridge.adapters.goalert.documents import api_key_name, operations_document
 from nova_bridge.adapters.secrets import SecretStore
-from nova_bridge.errors import BackendError, BackendRejected
+from nova_bridge.errors import BackendError, BackendRejected, IntegrationNotConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,9 @@ def bootstrap_api_key(url: str, username: str, password: str, store: SecretStore
                 api_key_name(document),
                 description=f"Nova bridge operations document sha256 {document.sha256}",
                 expires_at=now + timedelta(days=valid_days), role="admin", query=document.text)
+            # Merged into what the secret holds (the deployed secret also keeps the admin login).
             store.put(secret_id, {
+                **(stored or {}),
                 "url": url, "api_key": created.token, "api_key_id": created.id,
                 "document_sha256": document.sha256, "created_at": iso(now),
                 "expires_at": iso(now + timedelta(days=valid_days)),
@@ -84,6 +86,8 @@ def bootstrap_api_key(url: str, username: str, password: str, store: SecretStore
 
 def credentials_from_secret(secret: dict[str, Any]) -> GoAlertCredentials:
     """What a worker builds its GoAlertClient with; refuses a key made for another document."""
+    if not secret.get("api_key"):
+        raise IntegrationNotConfigured("goalert", "The GoAlert secret holds no API key yet: run the GoAlert bootstrap.")
     if secret.get("document_sha256") != operations_document().sha256:
         raise BackendRejected("goalert", "the stored GoAlert API key was made for another operations "
                                          "document: run the GoAlert bootstrap again")

@@ -14,4 +14,4 @@ result = module.lambda_handler(request, None)
 t2 = time.perf_counter()
 status = result.get("statusCode") if isinstance(result, dict) else None
 print(json.dumps({"import_ms": (t1 - t0) * 1000, "first_ms": (t2 - t0) * 1000, "status": status,
-                  "result": result if status is None else None}, default=str))
+                  "result": result if status is None else None}, default=str), flush=True)

@@ -95,6 +95,8 @@ def cold_starts(env: dict, runs: int) -> dict:
             proc = subprocess.Popen([sys.executable, "-m", "bench.coldstart_child", name, json.dumps(request)],
                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             line = proc.stdout.readline()
+            while line and not line.startswith("BENCH-RESULT "):  # EMF metrics lines come first
+                line = proc.stdout.readline()
             # Spawn to answer: interpreter start-up, imports, first request; not the exit, which
             # a Lambda request does not wait for.
             elapsed = (time.perf_counter() - started) * 1000
@@ -102,7 +104,7 @@ def cold_starts(env: dict, runs: int) -> dict:
             if proc.returncode != 0 or not line:
                 out[name] = {"error": err.strip().splitlines()[-1] if err.strip() else "failed"}
                 break
-            result = json.loads(line)
+            result = json.loads(line.removeprefix("BENCH-RESULT "))
             samples.append(elapsed)
             imports.append(result["import_ms"])
             status = result["status"]

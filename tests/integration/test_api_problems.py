@@ -99,3 +99,11 @@ def test_unexpected_errors_are_500_problems_without_internals(api, deps, monkeyp
     monkeypatch.setattr(monitors, "list_monitors", boom)
     body = assert_problem(api.call("GET", MONITORS), 500)
     assert "hunter2" not in json.dumps(body)
+
+
+def test_health_without_backends_is_degraded_and_names_them(api):
+    body = api.call("GET", "/api/v2/integration/health").json
+    states = {b["name"]: b["status"] for b in body["backends"]}
+    assert states["database"] == "healthy"
+    assert states["uptime_kuma"] == states["goalert"] == "not_configured"
+    assert body["status"] == "degraded" and body["queues"]["outbox_pending"] == 0

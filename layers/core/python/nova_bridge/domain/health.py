@@ -10,6 +10,8 @@ from typing import Any
 from nova_bridge.errors import BridgeError
 from nova_bridge.schemas.integration import BackendHealth, IntegrationHealth, QueueHealth
 
+PAGING_BACKENDS = ("uptime_kuma", "goalert")
+
 # A probe returns extra BackendHealth fields (version, circuit, last_successful_sync, ...) or raises.
 Probe = Callable[[], dict[str, Any]]
 
@@ -34,8 +36,9 @@ def integration_health(queue_stats: Callable[[], dict[str, Any]], probes: dict[s
     queues = QueueHealth(**queue_stats())
     if any(b.status == "unhealthy" and b.name == "database" for b in backends):
         overall = "unhealthy"
-    elif any(b.status in ("unhealthy", "degraded") for b in backends) or queues.failed_events:
-        overall = "degraded"
+    elif any(b.status in ("unhealthy", "degraded") for b in backends) or queues.failed_events \
+            or any(b.status == "not_configured" for b in backends if b.name in PAGING_BACKENDS):
+        overall = "degraded"  # without Kuma or GoAlert, changes wait as `pending` and nobody is paged
     else:
         overall = "healthy"
     return IntegrationHealth(status=overall, backends=backends, queues=queues, checked_at=datetime.now(timezone.utc))

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 # jsii prints a banner on every start that Node 20 is past its end of life; the machine has Node 20.
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 ROLE ?= admin
 TENANT ?= acme

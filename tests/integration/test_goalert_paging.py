@@ -437,3 +437,43 @@ def test_monitor_names_goalert_refuses_become_valid_service_and_policy_names(pip
     policy = pipe.fake.store.policies[row["goalert_escalation_policy_id"]]
     for name in (service["name"], policy["name"]):
         assert name.startswith("Nova 1 api example com prod") and name.endswith(f" {monitor_id}") and len(name) <= 64
+
+
+def _link_call(pipe, method: str, token: str):
+    from devserver import gateway
+
+    path = f"/api/v2/alert-actions/{token}"
+    route, params, _ = gateway.match_route(method, path)
+    out = gateway.invoke(route, gateway.build_event(route, path, params), pipe.api_deps)
+    return out["statusCode"], out["headers"]["content-type"], out["body"]
+
+
+def test_one_click_link_confirms_on_get_and_acts_on_post(pipe, paged):
+    from nova_bridge.adapters.webhook_auth import webhook_secret
+    from nova_bridge.domain.notifications import derive_action_key, sign_action
+
+    heartbeat(pipe, 41, "down", T0)
+    pipe.drain()
+    [alert] = pipe.alerts()
+    key = derive_action_key(webhook_secret(pipe.settings, "alert-actions"))
+    now = datetime.now(timezone.utc)
+    token = sign_action(key, str(alert["id"]), "acknowledge", "u-9", now + timedelta(hours=1))
+
+    status, content_type, page = _link_call(pipe, "GET", token)
+    assert status == 200 and content_type.startswith("text/html") and 'method="post"' in page
+    assert pipe.alerts()[0]["status"] == "triggered"  # opening the link changes nothing
+
+    status, _, page = _link_call(pipe, "POST", token)
+    assert status == 200 and "acknowledged" in page
+    [alert] = pipe.alerts()
+    assert alert["status"] == "acknowledged" and alert["acknowledged_by"] == "u-9"
+    assert pipe.fake.store.alerts[alert["goalert_alert_id"]]["status"] == "StatusAcknowledged"
+
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    expired = sign_action(key, str(alert["id"]), "resolve", "u-9", now - timedelta(seconds=1))
+    other_key = sign_action(derive_action_key("another deployment"), str(alert["id"]), "resolve", "u-9",
+                            now + timedelta(hours=1))
+    for bad in (forged, expired, other_key, "not-a-token"):
+        status, content_type, _ = _link_call(pipe, "POST", bad)
+        assert status == 401 and content_type == "application/problem+json", bad
+    assert pipe.alerts()[0]["status"] == "acknowledged"

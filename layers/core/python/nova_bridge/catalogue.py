@@ -117,6 +117,12 @@ ROUTES: tuple[Route, ...] = (
           "alert.resolve", response=_m("alerts", "Alert"), tags=("alerts",)),
     Route("PUT", "/api/v2/alerts/{alert_id}/escalate", "alerts", "escalateAlert", "Escalate an alert",
           "alert.acknowledge", response=_m("alerts", "Alert"), tags=("alerts",)),
+    # One-click links in notification emails/SMS: the signed token is the credential. GET only
+    # shows a confirmation (mail scanners open links); POST performs the action.
+    Route("GET", "/api/v2/alert-actions/{token}", "alerts", "alertActionPage", "Confirm an alert action link",
+          auth=PUBLIC, tags=("alerts",)),
+    Route("POST", "/api/v2/alert-actions/{token}", "alerts", "performAlertAction", "Perform an alert action link",
+          auth=PUBLIC, tags=("alerts",)),
     # On-call
     Route("GET", "/api/v2/oncall/schedules", "oncall", "listSchedules", "List on-call schedules", "oncall.view",
           query=_m("oncall", "ScheduleListQuery"), response=_m("oncall", "SchedulePage"), tags=("oncall",)),

@@ -105,3 +105,36 @@ def change_alert(uow: Any, goalert: Any, caller: Caller, alert_id: UUID, action:
         tx.audit(caller.tenant_id, caller.user_id, f"alert.{action}", "alert", str(alert_id),
                  _snapshot(before), _snapshot(after))
     return to_api(after)
+
+
+# --- one-click links ------------------------------------------------------------------------
+# The notifier signs (alert, action, user, expiry) into the link; whoever GoAlert paged may act
+# on that one alert, as GoAlert itself lets any paged user acknowledge.
+LINK_ACTOR_ROLE = "technician"
+
+
+def link_claim(key: bytes, token: str, now: datetime):
+    from nova_bridge.domain.notifications import InvalidActionToken, verify_action
+    from nova_bridge.errors import Unauthorized
+
+    try:
+        claim = verify_action(key, token, now)
+    except InvalidActionToken as exc:
+        raise Unauthorized(f"This action link is not valid: {exc}.") from None
+    if claim.action not in _ACTIONS:
+        raise Unauthorized("This action link names no known action.")
+    return claim
+
+
+def link_caller(uow: Any, claim) -> tuple[Caller, UUID]:
+    """The caller a valid link stands for: its user, in the tenant of the alert it names."""
+    try:
+        alert_id = UUID(claim.alert_id)
+    except ValueError:
+        raise NotFound("The link names no alert.") from None
+    with uow.transaction() as tx:
+        tenant_id = _records(tx).alert_tenant(alert_id)
+    if tenant_id is None:
+        raise NotFound("The alert of this link no longer exists.")
+    return Caller(user_id=claim.nova_user_id, tenant_id=tenant_id, role=LINK_ACTOR_ROLE), alert_id
+

@@ -258,7 +258,7 @@ def verify_action(key: bytes, token: str, now: datetime) -> ActionClaim:
 def action_links(alert: AlertInfo, nova_user_id: str, public_url: str, now: datetime,
                  key: bytes | None) -> dict[str, str]:
     """API links (PUT with a Nova token, for apps) and, with a key, signed one-click links for
-    email/SMS that the proposed `GET|POST /api/v2/alert-actions/{token}` route honours."""
+    email/SMS that the `GET|POST /api/v2/alert-actions/{token}` route honours."""
     if alert.alert_id is None:
         return {}
     base = f"{public_url.rstrip('/')}/api/v2/alerts/{alert.alert_id}"

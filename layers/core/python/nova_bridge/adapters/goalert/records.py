@@ -81,6 +81,11 @@ class Records:
             f" ON CONFLICT (tenant_id, nova_user_id) DO UPDATE SET {updates}, updated_at = now() RETURNING *",
             (tenant_id, nova_user_id, *values.values())).fetchone()
 
+    def alert_tenant(self, alert_id: UUID) -> str | None:
+        """The tenant of an alert named by a signed action link (the link is the credential)."""
+        row = self.conn.execute("SELECT tenant_id FROM alerts WHERE id = %s", (alert_id,)).fetchone()
+        return row["tenant_id"] if row else None
+
     def save_contact(self, tenant_id: str, nova_user_id: str, contact: dict[str, Any]) -> None:
         """Keep the user's Nova Helix contact data where the notifier reads it; a field an event
         leaves out keeps its stored value."""

@@ -10,8 +10,8 @@ from tests.infra.test_api import integration_function
 
 EXTRA_ROUTE = catalogue.Route("GET", "/api/v2/alerts/{alert_id}/timeline", "alerts", "alertTimeline",
                               "Timeline of an alert", "alert.view")
-EXTRA_PUBLIC_ROUTE = catalogue.Route("GET", "/api/v2/status/public/{tenant_id}/widget", "status", "statusWidget",
-                                     "Embeddable status widget", auth=catalogue.PUBLIC)
+EXTRA_PUBLIC_ROUTE = catalogue.Route("GET", "/api/v2/status/public/{tenant_id}/badge", "status", "statusBadge",
+                                     "Status badge", auth=catalogue.PUBLIC)
 EXTRA_EVENT_ROUTE = catalogue.EventRoute("incident-updates", ("incident.created", "incident.updated"), "notifier",
                                          batch_size=5, max_receive_count=3)
 

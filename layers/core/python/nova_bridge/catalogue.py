@@ -137,6 +137,10 @@ ROUTES: tuple[Route, ...] = (
     # Status
     Route("GET", "/api/v2/status/public/{tenant_id}", "status", "publicStatus", "Public status of a tenant",
           auth=PUBLIC, response=_m("status", "StatusSummary"), tags=("status",)),
+    Route("GET", "/api/v2/status/public/{tenant_id}/page", "status", "publicStatusPage",
+          "Public status page of a tenant (HTML)", auth=PUBLIC, tags=("status",)),
+    Route("GET", "/api/v2/status/public/{tenant_id}/widget", "status", "publicStatusWidget",
+          "Embeddable status widget of a tenant (HTML for an iframe)", auth=PUBLIC, tags=("status",)),
     Route("GET", "/api/v2/status/internal/dashboard", "status", "internalDashboard", "Internal status dashboard",
           "monitor.view", response=_m("status", "Dashboard"), tags=("status",)),
     Route("POST", "/api/v2/status/incidents", "status", "createIncident", "Open a status incident",

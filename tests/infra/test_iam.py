@@ -103,3 +103,14 @@ def test_integration_may_start_the_reconciler_and_nothing_else(dev):
     for name in catalogue.ALL_FUNCTIONS:
         invoke = statements_with(function_statements(dev, name), "lambda:InvokeFunction")
         assert [resources_of(s) for s in invoke] == ([[reconciler_arn]] if name == "integration" else []), name
+
+
+def test_workers_may_postpone_their_own_messages(dev):
+    """RetryLater(delay_seconds=...) looks up the queue and changes the message's visibility."""
+    for worker in catalogue.WORKER_FUNCTIONS:
+        statements = function_statements(dev, worker)
+        for action in ("sqs:ChangeMessageVisibility", "sqs:GetQueueUrl"):
+            resources = [r for s in statements_with(statements, action) for r in resources_of(s)]
+            expected = [{"Fn::GetAtt": [dev.logical_id(routed.queue), "Arn"]}
+                        for routed in dev.stack.events.routed if routed.route.worker == worker]
+            assert sorted(map(str, resources)) == sorted(map(str, expected)), (worker, action)

@@ -13,7 +13,7 @@ from nova_bridge.adapters.eventbus import EventBridgePublisher
 from nova_bridge.adapters.outbox import relay_all, store_events
 from nova_bridge.errors import BackendRejected, BackendUnavailable
 from nova_bridge.events import make_event
-from nova_bridge.workers.runtime import SqsWorker
+from nova_bridge.workers.runtime import RetryLater, SqsWorker
 from tests.conftest import http_monitor, sqs_event
 
 
@@ -105,3 +105,29 @@ def test_unparseable_message_is_a_batch_failure(db):
     event = {"Records": [{"messageId": "bad", "receiptHandle": "r", "eventSource": "aws:sqs", "attributes": {},
                           "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "body": "{not json"}]}
     assert worker(event, None, Deps(db)) == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
+
+
+def test_retry_later_with_a_delay_keeps_the_message_invisible_that_long(db, aws):
+    """The flap guard's wait costs one redelivery: the message stays hidden until the guard ends."""
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=f"{aws.prefix}-delay", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def wait(event, deps):
+        raise RetryLater("not yet", delay_seconds=int(event.detail.nova_user_id))
+
+    worker = SqsWorker("test", {"user.created": wait}, lambda: None)
+    deps = Deps(db)
+    deps.sqs = sqs
+    for delay, visible_again in (("0", True), ("600", False)):
+        event = make_event("user.created", nova_user_id=delay)
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({
+            "detail-type": event.detail_type, "source": event.source, "detail": event.detail.model_dump(mode="json")}))
+        [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+        batch = sqs_event(event)
+        batch["Records"][0].update(receiptHandle=message["ReceiptHandle"], eventSourceARN=arn)
+        assert worker(batch, None, deps) == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
+        again = sqs.receive_message(QueueUrl=url).get("Messages", [])
+        assert bool(again) is visible_again, delay
+        for m in again:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])

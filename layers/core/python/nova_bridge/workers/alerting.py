@@ -55,8 +55,11 @@ def _on_down(deps: Any, row: dict[str, Any], event: Event, alerting: dict[str, A
         if Records(tx.conn).alerted_in_episode(row["tenant_id"], key, episode_start):
             return  # this DOWN episode has its alert already
     guard = int(alerting.get("flap_guard_seconds") or 0)
-    if guard and deps.clock() < _aware(episode_start) + timedelta(seconds=guard):
-        raise RetryLater(f"flap guard: monitor {row['id']} must stay down {guard}s before paging")
+    if guard:
+        remaining = (_aware(episode_start) + timedelta(seconds=guard) - deps.clock()).total_seconds()
+        if remaining > 0:  # look again when the guard ends: one redelivery, not one per visibility timeout
+            raise RetryLater(f"flap guard: monitor {row['id']} must stay down {guard}s before paging",
+                             delay_seconds=int(remaining) + 1)
     summary = f"{row['name']} is DOWN"
     details = event.detail.msg or ""
     result = backend.ingest.trigger(row["goalert_integration_key"], summary, details, dedup=key)

@@ -29,13 +29,23 @@ PROCESS, SKIP_DONE = "process", "skip"
 
 
 class RetryLater(Exception):
-    """Raised by a handler when the event must be retried (e.g. a dependency is not ready)."""
+    """Raised by a handler when the event must be retried (e.g. a dependency is not ready).
+    `delay_seconds` asks for the retry no earlier than that (the message stays invisible that
+    long), so a wait costs one delivery instead of many."""
+
+    def __init__(self, message: str = "retry", delay_seconds: int | None = None) -> None:
+        super().__init__(message)
+        self.delay_seconds = delay_seconds
 
 
 @dataclass
 class Outcome:
     status: str  # completed | failed | skipped | retry
     error: str | None = None
+    delay_seconds: int | None = None
+
+# SQS keeps a message invisible for at most 12 hours.
+MAX_VISIBILITY_SECONDS = 12 * 3600
 
 
 def event_from_envelope(body: str | Mapping[str, Any]) -> Event:
@@ -87,7 +97,7 @@ def process_event(db: Any, event: Event, handler: EventHandler, deps: Any, targe
     except (RetryLater, BackendError) as exc:
         retryable = isinstance(exc, RetryLater) or exc.retryable
         finish(db, event, f"{type(exc).__name__}: {exc}")
-        return Outcome("retry" if retryable else "failed", str(exc))
+        return Outcome("retry" if retryable else "failed", str(exc), getattr(exc, "delay_seconds", None))
     except BridgeError as exc:
         finish(db, event, f"{type(exc).__name__}: {exc}")
         return Outcome("failed", str(exc))
@@ -129,6 +139,8 @@ class SqsWorker:
             outcome = self.handle_event(event_from_envelope(record.body), deps)
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
             if outcome.status == "retry":
+                if outcome.delay_seconds:
+                    postpone(record, outcome.delay_seconds, deps)
                 raise RetryLater(outcome.error or "retry")
 
         try:
@@ -155,3 +167,21 @@ def _emit_metrics(worker: str, counts: dict[str, int]) -> None:
     for status, n in counts.items():
         metrics.add_metric(name=f"Events{status.capitalize()}", unit=MetricUnit.Count, value=n)
     metrics.flush_metrics()
+
+
+def postpone(record: Any, seconds: int, deps: Any) -> None:
+    """Keep a failed message invisible for `seconds` before SQS delivers it again. Best effort: if
+    this fails, the queue's own visibility timeout applies and the event is simply retried sooner."""
+    try:
+        _, _, _, region, account, name = record.event_source_arn.split(":", 5)
+        client = getattr(deps, "sqs", None)
+        if client is None:
+            import boto3
+
+            client = boto3.client("sqs", region_name=region)
+        url = client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        client.change_message_visibility(QueueUrl=url, ReceiptHandle=record.receipt_handle,
+                                         VisibilityTimeout=max(0, min(int(seconds), MAX_VISIBILITY_SECONDS)))
+    except Exception:  # noqa: BLE001 - see the docstring
+        logger.warning("could not postpone message %s", getattr(record, "message_id", "?"), exc_info=True)
+

@@ -87,10 +87,9 @@ class PagingPipeline:
         if json_body is not None:
             body = json.dumps(json_body).encode()
             headers = {"content-type": "application/json", **(headers or {})}
-        claims = None
-        if role and route.auth == "jwt":
-            user = user or f"user-{role}"
-            claims = {"sub": user, "tenant_id": tenant, "role": role, "email": f"{user}@example.test", "name": user}
+        from tests.conftest import claims_for
+
+        claims = claims_for(role, tenant, user) if role and route.auth == "jwt" else None
         event = gateway.build_event(route, path, params, query=query, headers=headers, body=body, claims=claims)
         out = gateway.invoke(route, event, self.api_deps)
         return out["statusCode"], (json.loads(out["body"]) if out.get("body") else None)

@@ -8,7 +8,6 @@ import json
 import logging
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,10 +142,6 @@ class EventPump(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
-
-
-def new_request_id() -> str:
-    return str(uuid.uuid4())
 
 
 def wait_until(predicate: Any, timeout: float = 5.0, step: float = 0.05) -> bool:

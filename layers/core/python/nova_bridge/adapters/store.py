@@ -31,13 +31,18 @@ def _adapt(values: dict[str, Any]) -> dict[str, Any]:
     return {k: Jsonb(v) if isinstance(v, (dict, list)) and k != "tags" else v for k, v in values.items()}
 
 
+def ensure_tenant(conn: psycopg.Connection, tenant_id: str) -> None:
+    """Tenants come from Nova Helix tokens and events: a row appears on first use."""
+    conn.execute("INSERT INTO tenants (id) VALUES (%s) ON CONFLICT DO NOTHING", (tenant_id,))
+
+
 class PgTx:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
     # --- tenants -----------------------------------------------------------------------------
     def ensure_tenant(self, tenant_id: str) -> None:
-        self.conn.execute("INSERT INTO tenants (id) VALUES (%s) ON CONFLICT DO NOTHING", (tenant_id,))
+        ensure_tenant(self.conn, tenant_id)
 
     def status_queries(self) -> "PgStatusQueries":
         return PgStatusQueries(self.conn)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -452,7 +452,3 @@ def _rejected(operation: str, errors: Any, status_code: int = 200) -> BackendRej
     messages = [str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in items]
     return BackendRejected(_http.BACKEND, f"GoAlert rejected {operation}: {'; '.join(messages)}",
                            errors=messages, status_code=status_code)
-
-
-def default_expiry(days: int = 365, now: datetime | None = None) -> datetime:
-    return (now or datetime.now(timezone.utc)) + timedelta(days=days)

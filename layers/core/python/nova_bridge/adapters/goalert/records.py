@@ -13,6 +13,8 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
+from nova_bridge.adapters.store import ensure_tenant
+
 _MAPPING_COLUMNS = frozenset({"goalert_user_id", "goalert_contact_method_id", "contact_method_verified",
                               "integration_settings", "active"})
 
@@ -25,7 +27,7 @@ class Records:
 
     def own(self, kind: str, goalert_id: str, tenant_id: str, name: str, *, monitor_id: UUID | None = None,
             details: dict | None = None, created_by: str | None = None) -> None:
-        self.conn.execute("INSERT INTO tenants (id) VALUES (%s) ON CONFLICT DO NOTHING", (tenant_id,))
+        ensure_tenant(self.conn, tenant_id)
         self.conn.execute(
             "INSERT INTO goalert_tenant_objects (kind, goalert_id, tenant_id, name, monitor_id, details, created_by)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (kind, goalert_id, tenant_id)"
@@ -73,7 +75,7 @@ class Records:
         if unknown:
             raise ValueError(f"unknown mapping columns: {sorted(unknown)}")
         values = {k: Jsonb(v) if isinstance(v, dict) else v for k, v in values.items()}
-        self.conn.execute("INSERT INTO tenants (id) VALUES (%s) ON CONFLICT DO NOTHING", (tenant_id,))
+        ensure_tenant(self.conn, tenant_id)
         columns = ["tenant_id", "nova_user_id", *values]
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in values) or "nova_user_id = EXCLUDED.nova_user_id"
         return self.conn.execute(
@@ -89,7 +91,7 @@ class Records:
     def save_contact(self, tenant_id: str, nova_user_id: str, contact: dict[str, Any]) -> None:
         """Keep the user's Nova Helix contact data where the notifier reads it; a field an event
         leaves out keeps its stored value."""
-        self.conn.execute("INSERT INTO tenants (id) VALUES (%s) ON CONFLICT DO NOTHING", (tenant_id,))
+        ensure_tenant(self.conn, tenant_id)
         self.conn.execute(
             "INSERT INTO monitoring_user_mappings (tenant_id, nova_user_id, integration_settings)"
             " VALUES (%(t)s, %(u)s, jsonb_build_object('contact', %(c)s::jsonb))"
